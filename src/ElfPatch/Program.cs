@@ -1,0 +1,3 @@
+using Reproduction.ElfPatch;
+
+return ElfPatchTool.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace Reproduction.Cli;
+
+/// <summary>The `repro` command line: one verb per file in Cli/, each thin (parse, call the library, print).</summary>
+public static class ReproCli
+{
+    public static readonly Option<bool> Verbose = new("--verbose") { Description = "Show stack traces on errors", Recursive = true };
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "Repro: a test-driven reproduction of 'On the Non-decoupling of Supervised Fine-tuning and " +
+            "Reinforcement Learning in Post-training' (arXiv 2601.07389).");
+        root.Options.Add(Verbose);
+        root.Subcommands.Add(DoctorCommand.Create());
+        return root;
+    }
+
+    public static int Run(string[] args)
+    {
+        var root = Build();
+        var parse = root.Parse(args);
+        try
+        {
+            return parse.Invoke();
+        }
+        catch (Exception e) when (e is ReproException or IOException or UnauthorizedAccessException)
+        {
+            return ReportError(e, parse.GetValue(Verbose));
+        }
+    }
+
+    /// <summary>Bad input: exit code 2, one line naming the file and the problem (stack trace with --verbose).</summary>
+    public static int ReportError(Exception e, bool verbose)
+    {
+        Console.Error.WriteLine($"repro: error: {e.Message}");
+        if (verbose) Console.Error.WriteLine(e.ToString());
+        return 2;
+    }
+
+    internal static IAnsiConsole Out { get; set; } = AnsiConsole.Console;
+}

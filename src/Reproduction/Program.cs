@@ -1,0 +1,3 @@
+using Reproduction.Cli;
+
+return ReproCli.Run(args);

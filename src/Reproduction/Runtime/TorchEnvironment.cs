@@ -1,0 +1,90 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Reproduction.ElfPatch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Reproduction.Runtime;
+
+/// <summary>What `repro doctor` and every run report record about the machine and the torch runtime.</summary>
+public sealed record TorchEnvironment(
+    string DotnetVersion,
+    string Os,
+    string TorchSharpVersion,
+    string LibTorchVersion,
+    string TorchBackend,
+    string? NativeLibraryPath,
+    string GlibcxxPatch,
+    bool CudaAvailable,
+    int CudaDeviceCount,
+    string? CudaDeviceName,
+    int Threads,
+    int ProcessorCount)
+{
+    /// <summary>Reads the environment; loads libtorch (throws when it cannot be loaded).</summary>
+    public static TorchEnvironment Capture()
+    {
+        bool cuda = cuda_is_available();
+        var native = FindNativeLibrary();
+        return new TorchEnvironment(
+            DotnetVersion: RuntimeInformation.FrameworkDescription,
+            Os: RuntimeInformation.OSDescription,
+            TorchSharpVersion: typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0]
+                               ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown",
+            LibTorchVersion: LibTorchVersionFromPackage(),
+            TorchBackend: cuda ? "cuda" : "cpu",
+            NativeLibraryPath: native,
+            GlibcxxPatch: DescribePatch(native),
+            CudaAvailable: cuda,
+            CudaDeviceCount: cuda ? (int)torch.cuda.device_count() : 0,
+            CudaDeviceName: null,
+            Threads: torch.get_num_threads(),
+            ProcessorCount: Environment.ProcessorCount);
+    }
+
+    /// <summary>The copy of libLibTorchSharp.so this process loads from its output folder.</summary>
+    public static string? FindNativeLibrary()
+    {
+        var baseDir = AppContext.BaseDirectory;
+        string[] candidates =
+        [
+            Path.Combine(baseDir, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", GlibcxxWeakener.TargetLibraryName),
+            Path.Combine(baseDir, "runtimes", "linux-x64", "native", GlibcxxWeakener.TargetLibraryName),
+            Path.Combine(baseDir, GlibcxxWeakener.TargetLibraryName),
+        ];
+        return candidates.FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>"applied", "not needed (…)" or "missing (…)": the state of the Debian 12 GLIBCXX fix.</summary>
+    public static string DescribePatch(string? nativeLibrary)
+    {
+        if (!OperatingSystem.IsLinux()) return "not needed (not Linux)";
+        if (nativeLibrary is null) return "unknown (libLibTorchSharp.so not found next to the program)";
+        var sys = GlibcxxWeakener.FindSystemLibStdCxx();
+        bool systemHas = sys is not null && GlibcxxWeakener.Defines(sys, GlibcxxWeakener.RequiredVersion);
+        bool weak = GlibcxxWeakener.IsWeakened(nativeLibrary);
+        return (systemHas, weak) switch
+        {
+            (true, false) => $"not needed ({sys} defines {GlibcxxWeakener.RequiredVersion})",
+            (true, true) => $"applied (although {sys} defines {GlibcxxWeakener.RequiredVersion})",
+            (false, true) => $"applied ({sys ?? "system libstdc++"} lacks {GlibcxxWeakener.RequiredVersion})",
+            (false, false) => $"missing: {sys ?? "system libstdc++"} lacks {GlibcxxWeakener.RequiredVersion} and {nativeLibrary} is unpatched",
+        };
+    }
+
+    private static string LibTorchVersionFromPackage()
+    {
+        // TorchSharp exposes no libtorch version call; the runtime package's assembly metadata names it.
+        foreach (var asm in AppDomain.CurrentDomain.GetAssemblies())
+        {
+            var name = asm.GetName().Name ?? "";
+            if (name.StartsWith("TorchSharp", StringComparison.Ordinal))
+                foreach (var a in asm.GetCustomAttributes<AssemblyMetadataAttribute>())
+                    if (a.Key.Contains("LibTorch", StringComparison.OrdinalIgnoreCase)) return a.Value ?? "unknown";
+        }
+        return KnownLibTorch;
+    }
+
+    /// <summary>TorchSharp 0.107.0 is built against libtorch 2.10.0 (its package notes).</summary>
+    public const string KnownLibTorch = "2.10.0 (per TorchSharp 0.107.0 package)";
+}

@@ -1,0 +1,34 @@
+using Reproduction.Cli;
+using Reproduction.Runtime;
+
+namespace Repro.Tests.Runtime;
+
+/// <summary>`repro doctor` is the first thing a user runs: torch must load and compute here.</summary>
+public sealed class DoctorTests
+{
+    [Fact]
+    public void The_smoke_step_computes_the_known_matmul_value_and_gradient()
+    {
+        var (ok, detail) = DoctorCommand.SmokeStep();
+        Assert.True(ok, detail);
+    }
+
+    [Fact]
+    public void Doctor_exits_0_and_reports_the_patch_state_on_this_machine()
+    {
+        Assert.Equal(0, DoctorCommand.Run());
+        var env = TorchEnvironment.Capture();
+        Assert.Equal("0.107.0", env.TorchSharpVersion);
+        Assert.True(env.Threads >= 1);
+        if (OperatingSystem.IsLinux())
+            Assert.Matches("^(applied|not needed)", env.GlibcxxPatch);
+    }
+
+    [Fact]
+    [Trait("Category", Gpu.Category)]
+    public void On_a_GPU_runner_CUDA_is_visible_to_torch()
+    {
+        Gpu.Require();
+        Assert.True(TorchEnvironment.Capture().CudaDeviceCount >= 1);
+    }
+}
