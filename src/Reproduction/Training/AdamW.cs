@@ -1,0 +1,92 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Reproduction.Training;
+
+/// <summary>
+/// AdamW (Loshchilov &amp; Hutter) with decoupled weight decay, step for step as torch.optim.AdamW
+/// (single-tensor path): p ← p·(1 − lr·wd); m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
+/// p ← p − (lr / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + ε). Written here rather than taken from
+/// torch.optim so that its state (moments and step) is a set of named tensors that checkpoints
+/// save and restore exactly, and every update is in place.
+/// </summary>
+public sealed class AdamW : IDisposable
+{
+    public sealed record Options(double Beta1 = 0.9, double Beta2 = 0.999, double Epsilon = 1e-8, double WeightDecay = 0.0);
+
+    private readonly (string Name, Parameter Param)[] _params;
+    private readonly Dictionary<string, (Tensor ExpAvg, Tensor ExpAvgSq)> _state = new();
+
+    public Options Settings { get; }
+    public long Step { get; private set; }
+
+    public AdamW(IEnumerable<(string Name, Parameter Param)> parameters, Options settings)
+    {
+        _params = parameters.Where(p => p.Param.requires_grad).ToArray();
+        Settings = settings;
+        foreach (var (name, p) in _params)
+            _state[name] = (torch.zeros_like(p).DetachFromDisposeScope(), torch.zeros_like(p).DetachFromDisposeScope());
+    }
+
+    public IEnumerable<Parameter> Parameters => _params.Select(p => p.Param);
+
+    public void ZeroGrad()
+    {
+        foreach (var (_, p) in _params) p.grad?.zero_();
+    }
+
+    /// <summary>One update with learning rate <paramref name="lr"/>; parameters without a gradient are left alone.</summary>
+    public void StepWith(double lr)
+    {
+        Step++;
+        var (b1, b2, eps, wd) = (Settings.Beta1, Settings.Beta2, Settings.Epsilon, Settings.WeightDecay);
+        double bias1 = 1 - Math.Pow(b1, Step), bias2 = 1 - Math.Pow(b2, Step);
+        using var _ = torch.no_grad();
+        foreach (var (name, p) in _params)
+        {
+            using var scope = torch.NewDisposeScope();
+            var g = p.grad;
+            if (g is null) continue;
+            var (m, v) = _state[name];
+            if (wd != 0) p.mul_(1 - lr * wd);
+            m.mul_(b1).add_(g, alpha: 1 - b1);
+            v.mul_(b2).addcmul_(g, g, value: 1 - b2);
+            var denom = v.sqrt().div_(Math.Sqrt(bias2)).add_(eps);
+            p.addcdiv_(m, denom, value: -lr / bias1);
+        }
+    }
+
+    /// <summary>The optimizer state as named tensors (for a checkpoint): exp_avg.NAME and exp_avg_sq.NAME.</summary>
+    public IReadOnlyDictionary<string, Tensor> StateTensors()
+    {
+        var d = new SortedDictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, (m, v)) in _state) { d["exp_avg." + name] = m; d["exp_avg_sq." + name] = v; }
+        return d;
+    }
+
+    /// <summary>Restores moments and step count saved by <see cref="StateTensors"/>; every tensor must be present.</summary>
+    public void LoadState(IReadOnlyDictionary<string, Tensor> tensors, long step, string source)
+    {
+        using var _ = torch.no_grad();
+        foreach (var (name, (m, v)) in _state)
+        {
+            Copy(m, "exp_avg." + name);
+            Copy(v, "exp_avg_sq." + name);
+        }
+        Step = step;
+
+        void Copy(Tensor into, string key)
+        {
+            if (!tensors.TryGetValue(key, out var t)) throw ReproException.ForFile(source, $"optimizer state lacks tensor '{key}'");
+            if (!t.shape.SequenceEqual(into.shape)) throw ReproException.ForFile(source, $"optimizer tensor '{key}' has shape [{string.Join(",", t.shape)}], expected [{string.Join(",", into.shape)}]");
+            into.copy_(t);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var (m, v) in _state.Values) { m.Dispose(); v.Dispose(); }
+        _state.Clear();
+    }
+}
