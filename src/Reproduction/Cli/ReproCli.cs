@@ -15,6 +15,9 @@ public static class ReproCli
             "Reinforcement Learning in Post-training' (arXiv 2601.07389).");
         root.Options.Add(Verbose);
         root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(GateCommand.Create());
+        root.Subcommands.Add(BaselineCommand.Create());
         return root;
     }
 
@@ -24,7 +27,7 @@ public static class ReproCli
         var parse = root.Parse(args);
         try
         {
-            return parse.Invoke();
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (e is ReproException or IOException or UnauthorizedAccessException)
         {

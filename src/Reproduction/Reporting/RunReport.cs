@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Reproduction.IO;
+
+namespace Reproduction.Reporting;
+
+/// <summary>One evaluation of a tracked metric at a global training step (step 0 is the base model).</summary>
+public sealed record CurvePoint(
+    [property: JsonPropertyName("step")] int Step,
+    [property: JsonPropertyName("value")] double Value);
+
+/// <summary>A tracked metric (e.g. <c>sft_test_ce</c>, <c>mean1_robust</c>) along a whole pipeline, for one seed.</summary>
+public sealed record Curve(
+    [property: JsonPropertyName("metric")] string Metric,
+    [property: JsonPropertyName("seed")] int Seed,
+    [property: JsonPropertyName("points")] IReadOnlyList<CurvePoint> Points);
+
+/// <summary>A stage of a pipeline (e.g. <c>sft</c> for 214 steps, then <c>grpo</c> for 60).</summary>
+public sealed record Stage(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("steps")] int Steps);
+
+/// <summary>One pipeline of the study: its stages on one global step axis and every tracked curve of every seed.</summary>
+public sealed record PipelineResult(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("title")] string Title,
+    [property: JsonPropertyName("stages")] IReadOnlyList<Stage> Stages,
+    [property: JsonPropertyName("curves")] IReadOnlyList<Curve> Curves)
+{
+    /// <summary>The global step at which the second stage starts.</summary>
+    [JsonIgnore] public int Boundary => Stages.Count > 0 ? Stages[0].Steps : 0;
+
+    public IReadOnlyList<Curve> CurvesOf(string metric) => Curves.Where(c => c.Metric == metric).OrderBy(c => c.Seed).ToList();
+
+    public IEnumerable<string> Metrics => Curves.Select(c => c.Metric).Distinct();
+}
+
+/// <summary>
+/// `report.json` of a run folder: every number of a study run with its environment block. Written by the
+/// pipelines, read by `repro report`, `repro gate` and `repro baseline record` (also for imported runs).
+/// </summary>
+public sealed record RunReport(
+    [property: JsonPropertyName("format")] string Format,
+    [property: JsonPropertyName("preset")] string Preset,
+    [property: JsonPropertyName("seeds")] IReadOnlyList<int> Seeds,
+    [property: JsonPropertyName("environment")] JsonObject Environment,
+    [property: JsonPropertyName("decisions")] IReadOnlyDictionary<string, string> Decisions,
+    [property: JsonPropertyName("pipelines")] IReadOnlyList<PipelineResult> Pipelines)
+{
+    public const string FileName = "report.json";
+    public const string CurrentFormat = "repro-run-v1";
+
+    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public PipelineResult Pipeline(string id) =>
+        Pipelines.FirstOrDefault(p => p.Id == id) ?? throw new ReproException($"{FileName}: no pipeline '{id}' (has: {string.Join(", ", Pipelines.Select(p => p.Id))})");
+
+    public static RunReport Load(string runDirOrFile)
+    {
+        var path = Directory.Exists(runDirOrFile) ? Path.Combine(runDirOrFile, FileName) : runDirOrFile;
+        if (!File.Exists(path)) throw ReproException.ForFile(path, "run report not found (a run folder holds report.json)");
+        RunReport? report;
+        try { report = JsonSerializer.Deserialize<RunReport>(File.ReadAllText(path), Json); }
+        catch (JsonException e) { throw ReproException.ForFile(path, $"invalid JSON: {e.Message}"); }
+        if (report is null || report.Format != CurrentFormat || report.Pipelines is null)
+            throw ReproException.ForFile(path, $"not a run report (expected format '{CurrentFormat}')");
+        foreach (var p in report.Pipelines)
+            foreach (var c in p.Curves)
+                if (c.Points.Any(pt => !double.IsFinite(pt.Value)))
+                    throw ReproException.ForFile(path, $"pipeline '{p.Id}', metric '{c.Metric}', seed {c.Seed}: non-finite value");
+        return report;
+    }
+
+    public void Save(string runDir) =>
+        AtomicFile.WriteAllText(Path.Combine(runDir, FileName), JsonSerializer.Serialize(this, Json));
+}
