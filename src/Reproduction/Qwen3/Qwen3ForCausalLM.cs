@@ -1,0 +1,93 @@
+using Reproduction.IO;
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace Reproduction.Qwen3;
+
+/// <summary>
+/// transformers `Qwen3ForCausalLM`: <see cref="Qwen3Model"/> plus `lm_head` (no bias, no softcap). With
+/// `tie_word_embeddings` the head *is* the embedding matrix (shared storage, `_tied_weights_keys`), and
+/// `lm_head.weight` is not a parameter of its own. Logits stay in the compute dtype; log-probs upcast them.
+/// </summary>
+public sealed class Qwen3ForCausalLM : nn.Module
+{
+    [ComponentName(Name = "model")] private readonly Qwen3Model _model;
+    [ComponentName(Name = "lm_head")] private readonly Qwen3Linear? _lmHead;
+
+    public Qwen3Config Config { get; }
+    public GenerationConfig GenerationConfig { get; }
+    public ScalarType Dtype { get; }
+    public Device Device { get; }
+
+    /// <summary>Builds the model from a weight source keyed by HF parameter name; each tensor is owned by the model afterwards.</summary>
+    public Qwen3ForCausalLM(Qwen3Config config, Func<string, Tensor> weights, GenerationConfig? generationConfig = null) : base(nameof(Qwen3ForCausalLM))
+    {
+        Config = config;
+        GenerationConfig = generationConfig ?? new GenerationConfig
+        {
+            BosTokenId = config.BosTokenId,
+            EosTokenIds = config.EosTokenId is { } e ? [e] : [],
+            PadTokenId = config.PadTokenId,
+        };
+        _model = new Qwen3Model(config, n => weights("model." + n));
+        _lmHead = config.TieWordEmbeddings ? null : new Qwen3Linear(weights(Qwen3Config.LmHeadName));
+        Dtype = _model.EmbedTokens.Weight.dtype;
+        Device = _model.EmbedTokens.Weight.device;
+        RegisterComponents();
+    }
+
+    public Qwen3Model Model => _model;
+
+    /// <summary>The output projection [vocab, hidden]: the embedding matrix when tied.</summary>
+    public Tensor LmHeadWeight => _lmHead?.Weight ?? _model.EmbedTokens.Weight;
+
+    /// <summary>
+    /// Loads an HF model folder (config.json, generation_config.json, safetensors single or sharded), converting
+    /// weights to `dtype` (float32, bfloat16 or float64) one tensor at a time. The checkpoint must hold exactly the
+    /// parameters the config implies (a tied `lm_head.weight` copy is accepted and ignored).
+    /// </summary>
+    public static Qwen3ForCausalLM FromPretrained(string folder, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    {
+        if (!Directory.Exists(folder)) throw ReproException.ForFile(folder, "model folder not found");
+        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float64 or ScalarType.Float16))
+            throw new ReproException($"--dtype: {dtype} is not a floating compute dtype");
+        var config = Qwen3Config.Load(folder);
+        var generation = GenerationConfig.Load(folder, config);
+        var reader = SafetensorsReader.Open(folder);
+        var expected = config.ParameterShapes();
+        var optional = config.TieWordEmbeddings ? new[] { (Qwen3Config.LmHeadName, new[] { config.VocabSize, config.HiddenSize }) } : [];
+        reader.Validate(expected, optional);
+        using var noGrad = torch.no_grad();
+        return new Qwen3ForCausalLM(config, name => reader.Load(name, dtype, device).DetachFromDisposeScope(), generation);
+    }
+
+    /// <summary>
+    /// Forward pass. input_ids [B, T] int64; attention_mask [B, past+T] 0/1 (null: no padding); position_ids [B, T]
+    /// (null: HF forward's default arange(past, past+T), not pad-adjusted); a KV cache for incremental decoding.
+    /// `logitsToKeep` as in HF: 0 = logits for all positions, n > 0 = the last n positions only, null = no logits
+    /// (hidden states only; use <see cref="ComputeLogits"/> on the rows you need).
+    /// </summary>
+    public Qwen3Output Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KVCache? cache = null,
+        int? logitsToKeep = 0, bool outputHiddenStates = false, Action<string, Tensor>? trace = null)
+    {
+        if (inputIds.dim() != 2) throw new ArgumentException($"input_ids must be [B, T], got [{string.Join(", ", inputIds.shape)}]");
+        var (last, hidden) = _model.Forward(inputIds, attentionMask, positionIds, cache, outputHiddenStates, trace);
+        Tensor? logits = null;
+        if (logitsToKeep is { } keep)
+        {
+            long t = last.shape[1];
+            var rows = keep <= 0 || keep >= t ? last : last.narrow(1, t - keep, keep);
+            logits = ComputeLogits(rows);
+        }
+        return new Qwen3Output(logits, last, hidden);
+    }
+
+    /// <summary>`lm_head(h)` for any hidden rows [..., hidden] (compute dtype in, compute dtype out).</summary>
+    public Tensor ComputeLogits(Tensor hidden) => nn.functional.linear(hidden, LmHeadWeight);
+
+    /// <summary>Parameters by HF name, in HF's order (for saving). A tied model lists no `lm_head.weight`, like HF's save_pretrained.</summary>
+    public IReadOnlyList<(string Name, Tensor Tensor)> NamedWeights() =>
+        named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();
+}

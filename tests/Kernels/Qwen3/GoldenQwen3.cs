@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Reproduction.IO;
+using Reproduction.Qwen3;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Repro.Tests.Qwen3;
+
+/// <summary>
+/// One expected-output file pair of shared/golden/qwen3-tiny/expected (`STEM.json` + `STEM.safetensors`),
+/// its checkpoint folder and compute dtype. Stems are discovered at test time, so a new folder is picked up.
+/// </summary>
+public sealed class GoldenQwen3
+{
+    public const string Missing = "(golden data missing)";
+    private static readonly ConcurrentDictionary<string, Lazy<GoldenQwen3>> Cache = new();
+    private static readonly ConcurrentDictionary<string, Lazy<Qwen3ForCausalLM>> Models = new();
+
+    public string Stem { get; }
+    public string CheckpointFolder { get; }
+    public ScalarType ComputeDtype { get; }
+    public GoldenTolerances Tol { get; }
+    public JsonElement Json { get; }
+    private readonly SafetensorsReader _arrays;
+
+    private GoldenQwen3(string root, string stem)
+    {
+        Stem = stem;
+        var jsonPath = Path.Combine(root, "expected", stem + ".json");
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(jsonPath));
+        Json = doc.RootElement.Clone();
+        CheckpointFolder = Path.Combine(root, Json.GetProperty("checkpoint").GetString()!);
+        ComputeDtype = DtypeNames.Parse(Json.GetProperty("compute_dtype").GetString()!);
+        Tol = GoldenTolerances.For(ComputeDtype);
+        _arrays = SafetensorsReader.OpenFile(Path.Combine(root, "expected", Json.GetProperty("tensors_file").GetString()!));
+    }
+
+    /// <summary>Every `expected/*.json` stem (e.g. "f32.float64"); one placeholder row when the data is absent (the test then skips).</summary>
+    public static IEnumerable<TheoryDataRow<string>> Stems()
+    {
+        var root = Repro.Tests.SharedData.Root is { } r ? Path.Combine(r, "golden", "qwen3-tiny", "expected") : null;
+        if (root is null || !Directory.Exists(root)) return [new TheoryDataRow<string>(Missing)];
+        return Directory.EnumerateFiles(root, "*.json").Select(f => Path.GetFileNameWithoutExtension(f))
+            .Order(StringComparer.Ordinal).Select(s => new TheoryDataRow<string>(s)).ToList();
+    }
+
+    public static GoldenQwen3 Get(string stem)
+    {
+        var root = Repro.Tests.SharedData.Require("golden", "qwen3-tiny");
+        if (stem == Missing) Repro.Tests.SharedData.Require("golden", "qwen3-tiny", "expected");
+        return Cache.GetOrAdd(stem, s => new Lazy<GoldenQwen3>(() => new GoldenQwen3(root, s))).Value;
+    }
+
+    /// <summary>The checkpoint loaded in the compute dtype (shared by the tests; read-only use).</summary>
+    public Qwen3ForCausalLM Model => Models.GetOrAdd($"{CheckpointFolder}|{ComputeDtype}",
+        _ => new Lazy<Qwen3ForCausalLM>(() => Qwen3ForCausalLM.FromPretrained(CheckpointFolder, ComputeDtype))).Value;
+
+    /// <summary>An expected array as float64 (caller's dispose scope).</summary>
+    public Tensor Array(string name) => _arrays.Load(name, ScalarType.Float64);
+
+    public bool HasArray(string name) => _arrays.Entries.ContainsKey(name);
+
+    public JsonElement Case(string name) => Json.GetProperty("cases").GetProperty(name);
+
+    public IEnumerable<string> CaseNames => Json.GetProperty("cases").EnumerateObject().Select(p => p.Name);
+
+    public JsonElement Generation(string name) => Json.GetProperty("generation").GetProperty(name);
+
+    public IEnumerable<string> GenerationNames => Json.GetProperty("generation").EnumerateObject().Select(p => p.Name);
+
+    /// <summary>A [B, T] integer matrix from the JSON, or null for JSON null.</summary>
+    public static Tensor? Ids(JsonElement c, string field)
+    {
+        if (!c.TryGetProperty(field, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        var rows = v.EnumerateArray().Select(r => r.EnumerateArray().Select(x => x.GetInt64()).ToArray()).ToArray();
+        return torch.tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, rows[0].Length], ScalarType.Int64);
+    }
+
+    public static long[][] Matrix(JsonElement v) => v.EnumerateArray().Select(r => r.EnumerateArray().Select(x => x.GetInt64()).ToArray()).ToArray();
+}
+
+/// <summary>Differences between an actual and an expected tensor over valid positions.</summary>
+public static class Diff
+{
+    /// <summary>
+    /// (max, mean) |actual - expected| in float64. `valid` [B, L] (0/1) masks the leading two axes of [B, L, …]
+    /// tensors; null compares everything. NaNs in `expected` (undefined positions) are excluded.
+    /// </summary>
+    public static (double Max, double Mean) Abs(Tensor actual, Tensor expected, Tensor? valid = null)
+    {
+        using var scope = torch.NewDisposeScope();
+        Assert.Equal(expected.shape, actual.shape);
+        var d = (actual.to(ScalarType.Float64) - expected.to(ScalarType.Float64)).abs();
+        var keep = expected.isnan().logical_not();
+        if (valid is not null)
+        {
+            var m = valid.ne(0);
+            while (m.dim() < d.dim()) m = m.unsqueeze(-1);
+            keep = keep.logical_and(m.expand_as(d));
+        }
+        var sel = d.masked_select(keep);
+        Assert.True(sel.numel() > 0, "no valid positions to compare");
+        return (sel.max().item<double>(), sel.mean().item<double>());
+    }
+}
