@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Reproduction.Evaluation;
+using Reproduction.Qwen3;
+using Reproduction.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Reproduction.Sft;
+
+/// <summary>What one optimizer step of SFT did (also one line of metrics.jsonl).</summary>
+public sealed record SftStepMetrics(
+    long Step, double Epoch, double Loss, double NllPerSequence, double LearningRate, double GradNorm,
+    long Tokens, double TokensPerSecond, bool Skipped, double? EvalCe)
+{
+    public JsonObject ToJson()
+    {
+        var o = new JsonObject { ["step"] = Step, ["epoch"] = Math.Round(Epoch, 6) };
+        void Put(string key, double value) { if (double.IsFinite(value)) o[key] = value; }   // JSON has no NaN
+        Put("loss", Loss);
+        Put("nll_per_sequence", NllPerSequence);
+        Put("lr", LearningRate);
+        Put("grad_norm", GradNorm);
+        o["tokens"] = Tokens;
+        Put("tokens_per_s", Math.Round(TokensPerSecond, 1));
+        if (Skipped) o["skipped_nonfinite"] = true;
+        if (EvalCe is { } ce) o["eval_ce"] = ce;
+        return o;
+    }
+}
+
+/// <summary>
+/// Supervised fine-tuning as TRL's SFTTrainer does it for prompt/completion data: completion-only loss,
+/// AdamW, a warm-up + cosine schedule, gradient clipping, and gradient accumulation whose loss is the mean
+/// NLL per completion token over the *whole* accumulated batch (Σ NLL / N over all micro-batches, TRL's
+/// num_items_in_batch and verl's token-mean, not a mean of per-micro-batch means). Evaluates the SFT
+/// test-set cross-entropy at step 0 (the base model), every eval_steps, and at the end.
+/// Each optimizer step runs in its own dispose scope.
+/// </summary>
+public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IReadOnlyList<SftExample> train,
+    IReadOnlyList<SftExample>? eval, long padId)
+{
+    private readonly SftOptions _options = options.Validated();
+
+    /// <summary>Called after every optimizer step (progress display, pipeline curves).</summary>
+    public Action<SftStepMetrics>? OnStep { get; init; }
+
+    /// <summary>Optional metrics.jsonl sink.</summary>
+    public MetricsLog? Metrics { get; init; }
+
+    /// <summary>The global step offset added to logged steps (a pipeline's second stage continues the first's axis).</summary>
+    public long StepOffset { get; init; }
+
+    public int ExamplesPerStep => _options.PerDeviceTrainBatchSize * _options.GradientAccumulationSteps;
+
+    /// <summary>Optimizer steps per epoch: ceil(examples / (batch × accumulation)), the last step taking what is left.</summary>
+    public int StepsPerEpoch => Math.Max(1, (train.Count + ExamplesPerStep - 1) / ExamplesPerStep);
+
+    public int TotalSteps => _options.MaxSteps > 0 ? _options.MaxSteps : StepsPerEpoch * _options.NumTrainEpochs;
+
+    public IReadOnlyList<SftStepMetrics> Train()
+    {
+        if (train.Count == 0) throw new ReproException("sft: the training split is empty");
+        var schedule = new LearningRateSchedule(_options.LrSchedulerType, _options.LearningRate,
+            LearningRateSchedule.WarmupStepsFromRatio(_options.WarmupRatio, TotalSteps), TotalSteps).Validated();
+        using var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)),
+            new AdamW.Options(_options.AdamBeta1, _options.AdamBeta2, _options.AdamEpsilon, _options.WeightDecay));
+        var guard = new NonFiniteGuard(_options.SkipNonFinite);
+        var history = new List<SftStepMetrics>();
+
+        if (eval is not null && _options.EvalSteps > 0)
+            Record(new SftStepMetrics(0, 0, double.NaN, double.NaN, 0, 0, 0, 0, false, EvaluateCe()), history, log: false);
+
+        model.train();
+        for (int step = 0; step < TotalSteps; step++)
+        {
+            int epoch = step / StepsPerEpoch, inEpoch = step % StepsPerEpoch;
+            var order = DataOrder.Permutation(_options.Seed, epoch, train.Count);
+            var examples = order.Skip(inEpoch * ExamplesPerStep).Take(ExamplesPerStep).Select(i => train[i]).ToList();
+            var metrics = TrainStep(optimizer, guard, schedule.At(step), step + 1, epoch + (inEpoch + 1.0) / StepsPerEpoch, examples);
+            bool evalNow = eval is not null && _options.EvalSteps > 0 && ((step + 1) % _options.EvalSteps == 0 || step + 1 == TotalSteps);
+            if (evalNow) metrics = metrics with { EvalCe = EvaluateCe() };
+            Record(metrics, history, log: (step + 1) % _options.LoggingSteps == 0 || evalNow);
+        }
+        return history;
+    }
+
+    private SftStepMetrics TrainStep(AdamW optimizer, NonFiniteGuard guard, double lr, long step, double epoch, List<SftExample> examples)
+    {
+        using var scope = torch.NewDisposeScope();
+        var clock = Stopwatch.StartNew();
+        var micro = examples.Chunk(_options.PerDeviceTrainBatchSize)
+            .Select(c => SftBatch.Collate(c, padId, _options.MaxLength, _options.CompletionOnlyLoss)).ToList();
+        long tokens = micro.Sum(b => b.CompletionTokens);
+        double nllSum = 0;
+        optimizer.ZeroGrad();
+        foreach (var batch in micro)
+        {
+            using (batch)
+            {
+                if (batch.CompletionTokens == 0) continue;
+                var lp = TokenLogProbs.Compute(model, batch.InputIds, batch.AttentionMask, targetMask: batch.LossMask);
+                var sum = -lp.LogProbs.masked_fill(lp.Valid.logical_not(), 0).sum();
+                (sum / Math.Max(1, tokens)).backward();                      // Σ NLL / N over the whole accumulated batch
+                nllSum += sum.to(ScalarType.Float64).item<double>();
+            }
+        }
+        double gradNorm = tokens == 0 ? 0 : torch.nn.utils.clip_grad_norm_(optimizer.Parameters, _options.MaxGradNorm);
+        double loss = tokens == 0 ? double.NaN : nllSum / tokens;
+        bool apply = tokens > 0 && guard.Admit(StepOffset + step, loss, gradNorm);
+        if (apply) optimizer.StepWith(lr);
+        optimizer.ZeroGrad();
+        double seconds = clock.Elapsed.TotalSeconds;
+        return new SftStepMetrics(step, epoch, loss, nllSum / examples.Count, lr, gradNorm, tokens, tokens / Math.Max(seconds, 1e-9), !apply, null);
+    }
+
+    private double EvaluateCe()
+    {
+        model.eval();
+        try { return CrossEntropy.Evaluate(model, eval!, padId, _options.MaxLength, _options.PerDeviceEvalBatchSize).MeanTokenNll; }
+        finally { model.train(); }
+    }
+
+    private void Record(SftStepMetrics m, List<SftStepMetrics> history, bool log)
+    {
+        var shifted = m with { Step = m.Step + StepOffset };
+        history.Add(shifted);
+        if (log) Metrics?.Append(shifted.ToJson());
+        OnStep?.Invoke(shifted);
+    }
+}
