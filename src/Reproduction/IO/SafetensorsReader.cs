@@ -40,7 +40,7 @@ public sealed class SafetensorsReader
             var pickles = Directory.EnumerateFiles(path).Where(f => f.EndsWith(".bin", StringComparison.Ordinal) || f.EndsWith(".pt", StringComparison.Ordinal) || f.EndsWith(".pth", StringComparison.Ordinal)).Select(Path.GetFileName).ToList();
             if (pickles.Count > 0)
                 throw ReproException.ForFile(path, $"only pickled PyTorch weights ({string.Join(", ", pickles)}); they are not loaded (unpickling can run code). " +
-                    "Convert them once with Python: `AutoModelForCausalLM.from_pretrained(dir).save_pretrained(out, safe_serialization=True)`");
+                    "Convert them to safetensors once with Python: `AutoModelForCausalLM.from_pretrained(dir).save_pretrained(out, safe_serialization=True)`");
             throw ReproException.ForFile(path, $"no {SingleFileName} or {IndexFileName} in this folder");
         }
         if (!File.Exists(path)) throw ReproException.ForFile(path, "file or folder not found");

@@ -87,6 +87,39 @@ public sealed class Qwen3ForCausalLM : nn.Module
     /// <summary>`lm_head(h)` for any hidden rows [..., hidden] (compute dtype in, compute dtype out).</summary>
     public Tensor ComputeLogits(Tensor hidden) => nn.functional.linear(hidden, LmHeadWeight);
 
+    /// <summary>
+    /// Writes a `save_pretrained`-style folder (atomically): config.json with `torch_dtype` set, generation_config.json,
+    /// weights in `dtype` (null: the compute dtype), sharded above `maxShardBytes`. With a `sourceFolder`, its
+    /// config.json and generation_config.json are kept field for field (only torch_dtype changes) and its tokenizer
+    /// files are copied. A tied model writes no `lm_head.weight`, like transformers.
+    /// </summary>
+    public void SavePretrained(string outFolder, ScalarType? dtype = null, long maxShardBytes = CheckpointFolder.DefaultMaxShardBytes,
+        string? sourceFolder = null, bool overwrite = false)
+    {
+        var target = dtype ?? Dtype;
+        string configJson;
+        var sourceConfig = sourceFolder is null ? null : Path.Combine(sourceFolder, Qwen3Config.FileName);
+        if (sourceConfig is not null && File.Exists(sourceConfig))
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(sourceConfig))!.AsObject();
+            node["torch_dtype"] = DtypeNames.HfName(target);
+            configJson = node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n";
+        }
+        else
+        {
+            configJson = (Config with { TorchDtype = DtypeNames.HfName(target) }).ToJson() + "\n";
+        }
+        var sourceGeneration = sourceFolder is null ? null : Path.Combine(sourceFolder, GenerationConfig.FileName);
+        var generationJson = sourceGeneration is not null && File.Exists(sourceGeneration)
+            ? File.ReadAllText(sourceGeneration)
+            : GenerationConfig.ToJson() + "\n";
+
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var weights = NamedWeights().Select(w => (w.Name, w.Tensor.dtype == target ? w.Tensor.detach() : w.Tensor.detach().to(target))).ToList();
+        CheckpointFolder.Save(outFolder, configJson, generationJson, weights, maxShardBytes, sourceFolder, overwrite);
+    }
+
     /// <summary>Parameters by HF name, in HF's order (for saving). A tied model lists no `lm_head.weight`, like HF's save_pretrained.</summary>
     public IReadOnlyList<(string Name, Tensor Tensor)> NamedWeights() =>
         named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();

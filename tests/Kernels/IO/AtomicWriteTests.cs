@@ -23,7 +23,7 @@ public sealed class AtomicWriteTests : IDisposable
     public void Writing_into_a_missing_folder_is_a_clear_error()
     {
         var path = Path.Combine(_dir, "nope", "a.txt");
-        var e = Assert.Throws<ReproException>(() => AtomicFile.WriteAllText(path, "x"));
+        var e = Assert.Throws<ReproException>(() => AtomicFile.Write(path, s => s.WriteByte(1)));
         Assert.Contains("does not exist", e.Message);
     }
 
@@ -31,12 +31,12 @@ public sealed class AtomicWriteTests : IDisposable
     public void A_folder_that_fails_while_being_filled_never_appears_and_the_old_one_survives()
     {
         var final = Path.Combine(_dir, "checkpoint-10");
-        AtomicDirectory.Create(final, d => File.WriteAllText(Path.Combine(d, "w.bin"), "v1"));
-        Assert.Throws<InvalidOperationException>(() => AtomicDirectory.Create(final, d =>
+        AtomicFile.WriteFolder(final, d => File.WriteAllText(Path.Combine(d, "w.bin"), "v1"), overwrite: true);
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.WriteFolder(final, d =>
         {
             File.WriteAllText(Path.Combine(d, "w.bin"), "v2-partial");
             throw new InvalidOperationException("killed");
-        }));
+        }, overwrite: true));
         Assert.Equal("v1", File.ReadAllText(Path.Combine(final, "w.bin")));
         Assert.Equal(["checkpoint-10"], Directory.GetDirectories(_dir).Select(Path.GetFileName));
     }
