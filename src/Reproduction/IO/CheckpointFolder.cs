@@ -16,17 +16,21 @@ public static class CheckpointFolder
     public static void Save(string outFolder, string configJson, string? generationConfigJson, IReadOnlyList<(string Name, TorchSharp.torch.Tensor Tensor)> weights,
         long maxShardBytes = DefaultMaxShardBytes, string? tokenizerFolder = null, bool overwrite = false)
     {
-        AtomicFile.WriteFolder(outFolder, tmp =>
-        {
-            File.WriteAllText(Path.Combine(tmp, "config.json"), configJson);
-            if (generationConfigJson is not null) File.WriteAllText(Path.Combine(tmp, "generation_config.json"), generationConfigJson);
-            SafetensorsWriter.WriteCheckpoint(tmp, weights, maxShardBytes);
-            if (tokenizerFolder is not null)
-                foreach (var name in TokenizerFiles)
-                {
-                    var src = Path.Combine(tokenizerFolder, name);
-                    if (File.Exists(src)) File.Copy(src, Path.Combine(tmp, name));
-                }
-        }, overwrite);
+        AtomicFile.WriteFolder(outFolder, tmp => WriteContents(tmp, configJson, generationConfigJson, weights, maxShardBytes, tokenizerFolder), overwrite);
+    }
+
+    /// <summary>The folder's files, written into an existing (temporary) folder that the caller renames into place.</summary>
+    public static void WriteContents(string folder, string configJson, string? generationConfigJson, IReadOnlyList<(string Name, TorchSharp.torch.Tensor Tensor)> weights,
+        long maxShardBytes = DefaultMaxShardBytes, string? tokenizerFolder = null)
+    {
+        File.WriteAllText(Path.Combine(folder, "config.json"), configJson);
+        if (generationConfigJson is not null) File.WriteAllText(Path.Combine(folder, "generation_config.json"), generationConfigJson);
+        SafetensorsWriter.WriteCheckpoint(folder, weights, maxShardBytes);
+        if (tokenizerFolder is not null)
+            foreach (var name in TokenizerFiles)
+            {
+                var src = Path.Combine(tokenizerFolder, name);
+                if (File.Exists(src)) File.Copy(src, Path.Combine(folder, name));
+            }
     }
 }

@@ -51,6 +51,18 @@ public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IRead
     /// <summary>The global step offset added to logged steps (a pipeline's second stage continues the first's axis).</summary>
     public long StepOffset { get; init; }
 
+    /// <summary>Where checkpoint-{step}/ folders go (every save_steps and at the end); null: no checkpoints.</summary>
+    public string? OutputDir { get; init; }
+
+    /// <summary>A checkpoint folder to continue from, or "auto" for the newest complete one in <see cref="OutputDir"/>.</summary>
+    public string? ResumeFrom { get; init; }
+
+    /// <summary>Tokenizer files copied into each checkpoint's model folder, so it loads on its own.</summary>
+    public string? TokenizerFolder { get; init; }
+
+    /// <summary>Receives non-fatal notices (e.g. a corrupt checkpoint skipped on resume).</summary>
+    public Action<string>? Warn { get; init; }
+
     public int ExamplesPerStep => _options.PerDeviceTrainBatchSize * _options.GradientAccumulationSteps;
 
     /// <summary>Optimizer steps per epoch: ceil(examples / (batch × accumulation)), the last step taking what is left.</summary>
@@ -68,11 +80,12 @@ public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IRead
         var guard = new NonFiniteGuard(_options.SkipNonFinite);
         var history = new List<SftStepMetrics>();
 
-        if (eval is not null && _options.EvalSteps > 0)
+        int start = Resume(optimizer);
+        if (start == 0 && eval is not null && _options.EvalSteps > 0)
             Record(new SftStepMetrics(0, 0, double.NaN, double.NaN, 0, 0, 0, 0, false, EvaluateCe()), history, log: false);
 
         model.train();
-        for (int step = 0; step < TotalSteps; step++)
+        for (int step = start; step < TotalSteps; step++)
         {
             int epoch = step / StepsPerEpoch, inEpoch = step % StepsPerEpoch;
             var order = DataOrder.Permutation(_options.Seed, epoch, train.Count);
@@ -81,8 +94,25 @@ public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IRead
             bool evalNow = eval is not null && _options.EvalSteps > 0 && ((step + 1) % _options.EvalSteps == 0 || step + 1 == TotalSteps);
             if (evalNow) metrics = metrics with { EvalCe = EvaluateCe() };
             Record(metrics, history, log: (step + 1) % _options.LoggingSteps == 0 || evalNow);
+            bool saveNow = OutputDir is not null && ((_options.SaveSteps > 0 && (step + 1) % _options.SaveSteps == 0) || step + 1 == TotalSteps);
+            if (saveNow)
+                TrainerCheckpoint.Save(OutputDir!, model, optimizer, new TrainerState(step + 1, optimizer.Step, null, "sft"), TokenizerFolder);
         }
         return history;
+    }
+
+    /// <summary>Restores weights, optimizer and position from a checkpoint; returns the step to continue from (0: fresh start).</summary>
+    private int Resume(AdamW optimizer)
+    {
+        if (ResumeFrom is null) return 0;
+        var dir = ResumeFrom == "auto"
+            ? (OutputDir is null ? throw new ReproException("sft: --resume auto needs an output folder") : TrainerCheckpoint.Latest(OutputDir, Warn))
+            : ResumeFrom;
+        if (dir is null) return 0;                                                   // "auto" with nothing saved yet: fresh start
+        var state = TrainerCheckpoint.Restore(dir, model, optimizer);
+        if (state.Trainer != "sft") throw ReproException.ForFile(dir, $"is a {state.Trainer} checkpoint, not an SFT one");
+        Metrics?.TruncateAfter(StepOffset + state.GlobalStep);
+        return (int)state.GlobalStep;
     }
 
     private SftStepMetrics TrainStep(AdamW optimizer, NonFiniteGuard guard, double lr, long step, double epoch, List<SftExample> examples)

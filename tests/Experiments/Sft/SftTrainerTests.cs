@@ -91,3 +91,71 @@ public sealed class SftTrainerTests
         Assert.Contains("packing", Assert.Throws<Reproduction.ReproException>(() => new SftOptions { Packing = true }.Validated()).Message);
     }
 }
+
+/// <summary>Checkpoints: written atomically with a manifest, and a resumed run continues bit for bit.</summary>
+public sealed class SftResumeTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("repro-sft-resume-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static SftOptions Options => new()
+    {
+        PerDeviceTrainBatchSize = 6, GradientAccumulationSteps = 2, NumTrainEpochs = 4, LearningRate = 5e-3,
+        WarmupRatio = 0.1, EvalSteps = 3, SaveSteps = 3, Seed = 9,
+    };
+
+    [Fact]
+    public void A_run_resumed_from_its_checkpoint_matches_the_uninterrupted_run_bitwise_in_float32()
+    {
+        var data = ToyTask.Examples();
+        var straightDir = Path.Combine(_dir, "straight");
+        var straight = new SftTrainer(ToyTask.Model(), Options, data, data, ToyTask.Pad)
+            { OutputDir = straightDir, Metrics = new MetricsLog(Path.Combine(straightDir, "metrics.jsonl")) }.Train();
+
+        // The interrupted run: only checkpoint-6 survives, and its metrics log ran past step 6 (killed later);
+        // it resumes into a model object initialised differently, so everything must come from the checkpoint.
+        var resumedDir = Path.Combine(_dir, "resumed");
+        Directory.CreateDirectory(resumedDir);
+        CopyFolder(TrainerCheckpoint.PathFor(straightDir, 6), TrainerCheckpoint.PathFor(resumedDir, 6));
+        var metrics = new MetricsLog(Path.Combine(resumedDir, "metrics.jsonl"));
+        foreach (var line in new MetricsLog(Path.Combine(straightDir, "metrics.jsonl")).Read()) metrics.Append(line);   // a log that ran past step 6
+        var resumed = new SftTrainer(ToyTask.Model(seed: 99), Options, data, data, ToyTask.Pad)
+            { OutputDir = resumedDir, ResumeFrom = "auto", Metrics = metrics }.Train();
+
+        Assert.Equal(6, resumed.Count);
+        Assert.Equal(straight.Where(m => m.Step > 6).Select(m => (m.Step, m.Loss, m.GradNorm, m.EvalCe)), resumed.Select(m => (m.Step, m.Loss, m.GradNorm, m.EvalCe)));
+        Assert.Equal(File.ReadAllLines(Path.Combine(straightDir, "metrics.jsonl")).Select(StripTiming), File.ReadAllLines(metrics.Path).Select(StripTiming));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(TrainerCheckpoint.PathFor(straightDir, 12), "model", "model.safetensors")),
+                     File.ReadAllBytes(Path.Combine(TrainerCheckpoint.PathFor(resumedDir, 12), "model", "model.safetensors")));
+    }
+
+    [Fact]
+    public void A_checkpoint_whose_manifest_fails_is_never_resumed_from()
+    {
+        var data = ToyTask.Examples();
+        new SftTrainer(ToyTask.Model(), Options, data, null, ToyTask.Pad) { OutputDir = _dir }.Train();
+        Assert.Equal(TrainerCheckpoint.PathFor(_dir, 12), TrainerCheckpoint.Latest(_dir));
+
+        File.Delete(Path.Combine(TrainerCheckpoint.PathFor(_dir, 12), FolderManifestName));     // as if killed before the manifest
+        var weights = Path.Combine(TrainerCheckpoint.PathFor(_dir, 9), "optimizer.safetensors");
+        File.WriteAllBytes(weights, File.ReadAllBytes(weights)[..100]);                            // truncated
+        var warnings = new List<string>();
+        Assert.Equal(TrainerCheckpoint.PathFor(_dir, 6), TrainerCheckpoint.Latest(_dir, warnings.Add));
+        Assert.Equal(2, warnings.Count);
+    }
+
+    private const string FolderManifestName = Reproduction.IO.FolderManifest.FileName;
+
+    private static string StripTiming(string line) => System.Text.RegularExpressions.Regex.Replace(line, "\"tokens_per_s\":[0-9.eE+-]+,?", "");
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var dest = Path.Combine(to, Path.GetRelativePath(from, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+            File.Copy(f, dest);
+        }
+    }
+}

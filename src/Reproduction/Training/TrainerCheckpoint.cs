@@ -1,0 +1,98 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Reproduction.IO;
+using Reproduction.Qwen3;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Reproduction.Training;
+
+/// <summary>What a trainer needs besides weights and optimizer moments to continue exactly where it stopped.</summary>
+public sealed record TrainerState(
+    [property: JsonPropertyName("global_step")] long GlobalStep,
+    [property: JsonPropertyName("optimizer_step")] long OptimizerStep,
+    [property: JsonPropertyName("rng_state")] string? RngState,
+    [property: JsonPropertyName("trainer")] string Trainer,
+    [property: JsonPropertyName("extra")] JsonObject? Extra = null);
+
+/// <summary>
+/// `checkpoint-{step}/` inside a run's output folder: `model/` (a save_pretrained folder that `repro generate`
+/// and `repro eval` load), `optimizer.safetensors` (AdamW moments), `trainer_state.json`, and `manifest.json`
+/// with every file's size and sha256, written last. The folder is filled under a temporary name and renamed
+/// into place, so a kill at any moment leaves either the complete checkpoint or none; on resume only
+/// checkpoints whose manifest verifies are considered. SFT and GRPO share this one mechanism.
+/// </summary>
+public static class TrainerCheckpoint
+{
+    public const string Prefix = "checkpoint-";
+    public const string ModelFolder = "model";
+    public const string OptimizerFile = "optimizer.safetensors";
+    public const string StateFile = "trainer_state.json";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static string PathFor(string outputDir, long step) => Path.Combine(outputDir, $"{Prefix}{step}");
+
+    public static string Save(string outputDir, Qwen3ForCausalLM model, AdamW optimizer, TrainerState state, string? tokenizerFolder = null)
+    {
+        var dir = PathFor(outputDir, state.GlobalStep);
+        AtomicFile.WriteFolder(dir, tmp =>
+        {
+            var modelDir = Directory.CreateDirectory(Path.Combine(tmp, ModelFolder)).FullName;
+            CheckpointFolder.WriteContents(modelDir, model.Config.ToJson(), model.GenerationConfig.ToJson(), model.NamedWeights(), tokenizerFolder: tokenizerFolder);
+            SafetensorsWriter.Write(Path.Combine(tmp, OptimizerFile), optimizer.StateTensors().Select(kv => (kv.Key, kv.Value)));
+            File.WriteAllText(Path.Combine(tmp, StateFile), JsonSerializer.Serialize(state, Json));
+            FolderManifest.WriteFor(tmp);                                               // last: marks the folder complete
+        }, overwrite: true);
+        return dir;
+    }
+
+    /// <summary>The newest checkpoint under <paramref name="outputDir"/> whose manifest verifies, or null.</summary>
+    public static string? Latest(string outputDir, Action<string>? warn = null)
+    {
+        if (!Directory.Exists(outputDir)) return null;
+        var candidates = Directory.EnumerateDirectories(outputDir, Prefix + "*")
+            .Select(d => (Dir: d, Step: long.TryParse(Path.GetFileName(d)[Prefix.Length..], out var s) ? s : -1))
+            .Where(c => c.Step >= 0).OrderByDescending(c => c.Step);
+        foreach (var (dir, _) in candidates)
+        {
+            try
+            {
+                FolderManifest.Verify(dir);
+                return dir;
+            }
+            catch (ReproException e)
+            {
+                warn?.Invoke($"skipping {dir}: {e.Message}");
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Verifies the checkpoint, copies its weights into <paramref name="model"/> and its moments into <paramref name="optimizer"/>.</summary>
+    public static TrainerState Restore(string dir, Qwen3ForCausalLM model, AdamW optimizer)
+    {
+        FolderManifest.Verify(dir);
+        var statePath = Path.Combine(dir, StateFile);
+        TrainerState state;
+        try { state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath), Json) ?? throw ReproException.ForFile(statePath, "empty trainer state"); }
+        catch (JsonException e) { throw ReproException.ForFile(statePath, $"invalid trainer state: {e.Message}"); }
+
+        var weights = SafetensorsReader.Open(Path.Combine(dir, ModelFolder));
+        using (torch.no_grad())
+            foreach (var (name, param) in model.NamedWeights())
+            {
+                using var loaded = weights.Load(name, param.dtype);
+                if (!loaded.shape.SequenceEqual(param.shape)) throw ReproException.ForFile(dir, $"tensor '{name}' has shape [{string.Join(",", loaded.shape)}], the model expects [{string.Join(",", param.shape)}]");
+                param.copy_(loaded);
+            }
+
+        var optimizerFile = Path.Combine(dir, OptimizerFile);
+        var reader = SafetensorsReader.OpenFile(optimizerFile);
+        var moments = reader.Entries.Keys.ToDictionary(k => k, k => reader.Load(k));
+        try { optimizer.LoadState(moments, state.OptimizerStep, optimizerFile); }
+        finally { foreach (var t in moments.Values) t.Dispose(); }
+        return state;
+    }
+}
