@@ -12,7 +12,7 @@ namespace Reproduction.Rewards;
 /// Decision: the <b>whole</b> output is scanned, text inside `&lt;think&gt;…&lt;/think&gt;` included, because
 /// the paper says "the whole output". Consequence: a label mentioned only in the thought counts, and when the
 /// answer after the think block has no label word, the last one in the thought decides. Word boundaries are
-/// .NET's `\b` (letters, digits and `_` are word characters), so "acceptably" and "acceptable_" do not match,
+/// .NET's `\b` (letters, digits and `_` are word characters), so "acceptableness", "inacceptable" and "acceptable_" do not match,
 /// while "Acceptable." and "un-acceptable" (read as "acceptable") do.
 /// </para>
 /// </summary>

@@ -39,7 +39,8 @@ public sealed class ColaRewardTests
         { "robust: last word wins over an earlier one", "acceptable, or rather unacceptable", A, -1, -1, -1, -1, ColaHackKind.None },
         { "robust scans the think block (label only there)", "<think>\nI'd say acceptable.\n</think>\n\n", A, -1, -1, 1, -1, ColaHackKind.None },
         { "no label word at all", "<think>\nhmm\n</think>\n\nyes", A, -1, -1, -1, -1, ColaHackKind.None },
-        { "'acceptably' is not a label word", Fine + "acceptably", A, -1, -1, -1, -1, ColaHackKind.None },
+        { "'acceptableness' is not a label word", Fine + "acceptableness", A, -1, -1, -1, -1, ColaHackKind.None },
+        { "'inacceptable' is not a label word", "inacceptable", A, -1, -1, -1, -1, ColaHackKind.None },
         { "upper case label", Fine + "ACCEPTABLE", A, -1, -1, 1, -1, ColaHackKind.None },
         { "empty completion", "", A, -1, -1, -1, -1, ColaHackKind.None },
         // format details of re.match / DOTALL / str.strip
