@@ -33,7 +33,7 @@ public static class GrpoAdvantages
     {
         var n = CheckRewards(rewards, numGenerations);
         using var scope = NewDisposeScope();
-        var grouped = rewards.view(-1, numGenerations);
+        var grouped = rewards.reshape(-1, numGenerations);
         var groupMean = NanMean(grouped, dim: 1).repeat_interleave(numGenerations, dim: 0);     // :2684-2685
         Tensor std;
         if (scale is ScaleRewards.Group or ScaleRewards.None)
@@ -72,7 +72,7 @@ public static class GrpoAdvantages
     {
         CheckRewards(rewards, numGenerations);
         using var scope = NewDisposeScope();
-        var grouped = rewards.view(-1, numGenerations);
+        var grouped = rewards.reshape(-1, numGenerations);
         Tensor mean, std;
         if (numGenerations == 1)
         {
