@@ -22,17 +22,18 @@ public sealed record TokenLogProbs(Tensor LogProbs, Tensor Valid)
     /// Log-probs are float32 (float64 for float64 compute, matching the float64 reference).
     /// </summary>
     public static TokenLogProbs Compute(Qwen3ForCausalLM model, Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null,
-        Tensor? targetMask = null, long chunkRows = DefaultChunkRows)
+        Tensor? targetMask = null, long chunkRows = DefaultChunkRows, double temperature = 1.0)
     {
         using var scope = torch.NewDisposeScope();
         var hidden = model.Forward(inputIds, attentionMask, positionIds, logitsToKeep: null).LastHiddenState;
-        var result = FromHidden(model, hidden, inputIds, attentionMask, targetMask, chunkRows);
+        var result = FromHidden(model, hidden, inputIds, attentionMask, targetMask, chunkRows, temperature);
         return new TokenLogProbs(result.LogProbs.MoveToOuterDisposeScope(), result.Valid.MoveToOuterDisposeScope());
     }
 
     /// <summary>The same from final hidden states [B, T, hidden] already computed (e.g. by a trainer's forward).</summary>
+    /// <remarks>`temperature` ≠ 1 scores under logits / T, as TRL's GRPO does for the sampling temperature.</remarks>
     public static TokenLogProbs FromHidden(Qwen3ForCausalLM model, Tensor hidden, Tensor inputIds, Tensor? attentionMask = null,
-        Tensor? targetMask = null, long chunkRows = DefaultChunkRows)
+        Tensor? targetMask = null, long chunkRows = DefaultChunkRows, double temperature = 1.0)
     {
         using var scope = torch.NewDisposeScope();
         long b = inputIds.shape[0], t = inputIds.shape[1], h = hidden.shape[2];
@@ -54,6 +55,7 @@ public sealed record TokenLogProbs(Tensor LogProbs, Tensor Valid)
             long len = Math.Min(chunkRows, n - start);
             // HF loss: logits.float(), then (log_)softmax over the vocabulary.
             var logits = model.ComputeLogits(rows.narrow(0, start, len)).to(lpDtype);
+            if (temperature != 1.0) logits = logits / temperature;
             pieces.Add(logits.log_softmax(-1).gather(1, targets.narrow(0, start, len).unsqueeze(1)).squeeze(1));
         }
         var values = n == 0 ? torch.zeros(0, lpDtype, hidden.device) : pieces.Count == 1 ? pieces[0] : torch.cat(pieces, 0);

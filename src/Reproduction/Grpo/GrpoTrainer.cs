@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using Reproduction.Qwen3;
+using Reproduction.Rewards;
+using Reproduction.Sampling;
+using Reproduction.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Reproduction.Grpo;
+
+/// <summary>
+/// GRPO (Shao et al. 2024) as TRL's GRPOTrainer runs it, one step per generation batch (verl's step):
+/// take `prompts_per_step` prompts → sample `num_generations` completions each with the KV-cache sampler
+/// (no grad, one batch) → decode and score them → group-normalised advantages → per-token log-probs under the
+/// policy (and π_ref when beta &gt; 0) → the clipped surrogate loss → `num_iterations` AdamW updates on that batch.
+/// Rollout randomness comes from a generator seeded by (seed, step), so a resumed run samples the same rollouts.
+/// Each step runs in its own dispose scope.
+/// </summary>
+public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refModel, GrpoOptions options,
+    IReadOnlyList<GrpoPrompt> prompts, WeightedReward reward, Func<long[], string> decode)
+{
+    /// <summary>Called after every step (progress display, pipeline curves).</summary>
+    public Action<GrpoStepMetrics>? OnStep { get; init; }
+
+    /// <summary>Called with the global step at step 0 and every eval_steps (and at the end): the pipeline's evaluations.</summary>
+    public Action<long>? OnEval { get; init; }
+
+    public MetricsLog? Metrics { get; init; }
+    public long StepOffset { get; init; }
+    public string? OutputDir { get; init; }
+    public string? ResumeFrom { get; init; }
+    public string? TokenizerFolder { get; init; }
+    public Action<string>? Warn { get; init; }
+
+    /// <summary>The pad id used to batch sequences (also the sampler's).</summary>
+    public long PadId => TokenGenerator.PadId(model, new SamplingOptions());
+
+    public int StepsPerEpoch => Math.Max(1, (prompts.Count + options.PromptsPerStep - 1) / options.PromptsPerStep);
+
+    public int TotalSteps => options.MaxSteps > 0 ? options.MaxSteps : (int)Math.Ceiling(options.NumTrainEpochs * StepsPerEpoch);
+
+    public IReadOnlyList<GrpoStepMetrics> Train()
+    {
+        if (prompts.Count == 0) throw new ReproException("grpo: no prompts");
+        if (options.Beta != 0 && refModel is null) throw new ReproException("grpo: beta > 0 needs a reference model");
+        using var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)),
+            new AdamW.Options(options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay));
+        var guard = new NonFiniteGuard(skipNonFinite: false);
+        var history = new List<GrpoStepMetrics>();
+        int start = Resume(optimizer);
+        if (start == 0) OnEval?.Invoke(StepOffset);
+        for (int step = start; step < TotalSteps; step++)
+        {
+            int epoch = step / StepsPerEpoch, inEpoch = step % StepsPerEpoch;
+            var order = DataOrder.Permutation(options.Seed, epoch, prompts.Count);
+            var batch = order.Skip(inEpoch * options.PromptsPerStep).Take(options.PromptsPerStep).Select(i => prompts[i]).ToList();
+            var metrics = Step(optimizer, guard, step + 1, epoch + (inEpoch + 1.0) / StepsPerEpoch, batch);
+            history.Add(metrics);
+            if ((step + 1) % options.LoggingSteps == 0 || step + 1 == TotalSteps) Metrics?.Append(metrics.ToJson());
+            OnStep?.Invoke(metrics);
+            if (options.EvalSteps is { } every && ((step + 1) % every == 0 || step + 1 == TotalSteps)) OnEval?.Invoke(StepOffset + step + 1);
+            bool save = OutputDir is not null && ((options.SaveSteps is { } s && (step + 1) % s == 0) || step + 1 == TotalSteps);
+            if (save) TrainerCheckpoint.Save(OutputDir!, model, optimizer, new TrainerState(step + 1, optimizer.Step, null, "grpo"), TokenizerFolder);
+        }
+        return history;
+    }
+
+    private GrpoStepMetrics Step(AdamW optimizer, NonFiniteGuard guard, long step, double epoch, List<GrpoPrompt> batch)
+    {
+        using var scope = torch.NewDisposeScope();
+        var values = new Dictionary<string, double>();
+        int g = options.NumGenerations;
+
+        // 1. Rollout: G consecutive copies of each prompt (TRL's RepeatSampler), one batched generation.
+        var clock = Stopwatch.StartNew();
+        var rolloutPrompts = batch.SelectMany(p => Enumerable.Repeat(p.PromptIds, g)).ToList();
+        var sampling = new SamplingOptions
+        {
+            DoSample = true, Temperature = options.Temperature, TopP = options.TopP, TopK = options.TopK,
+            MaxNewTokens = options.MaxCompletionLength, Seed = RolloutSeed(step), PadTokenId = PadId,
+        };
+        model.eval();
+        var rollout = TokenGenerator.Generate(model, rolloutPrompts, sampling);
+        double rolloutSeconds = clock.Elapsed.TotalSeconds;
+        long completionTokens = rollout.Tokens.Sum(t => (long)t.Length);
+
+        // 2. Rewards on the decoded completions, then group-normalised advantages.
+        clock.Restart();
+        var labels = batch.SelectMany(p => Enumerable.Repeat(p.Label, g)).ToList();
+        var perFunction = rollout.Tokens.Select((t, i) => reward.ScoreEach(decode(t), labels[i])).ToList();
+        var rewards = torch.tensor(perFunction.Select(r => RewardWeighting.WeightedSum(r.Select(x => (double?)x).ToArray(), reward.Weights)).ToArray(), ScalarType.Float32);
+        for (int k = 0; k < reward.Rewards.Count; k++) values[$"rewards/{reward.Rewards[k].Name}/mean"] = perFunction.Average(r => r[k]);
+        var adv = GrpoAdvantages.Compute(rewards, options);
+        values["reward"] = adv.Metrics.Reward;
+        values["reward_std"] = adv.Metrics.RewardStd;
+        values["frac_reward_zero_std"] = adv.Metrics.FracRewardZeroStd;
+        var advantages = adv.Advantages.to(ScalarType.Float32);
+        values["advantages/mean"] = advantages.mean().item<float>();
+        values["advantages/std"] = advantages.numel() > 1 ? advantages.std().item<float>() : 0;
+        values["advantages/max"] = advantages.max().item<float>();
+        values["advantages/min"] = advantages.min().item<float>();
+        double scoringSeconds = clock.Elapsed.TotalSeconds;
+
+        // 3. Sequences: left-padded prompt + right-padded completion; the loss grid is the completion part.
+        var lengths = rollout.Tokens.Select(t => t.Length).ToArray();
+        values["completions/mean_length"] = lengths.Average();
+        values["completions/min_length"] = lengths.Min();
+        values["completions/max_length"] = lengths.Max();
+        values["completions/clipped_ratio"] = rollout.StopReasons.Count(r => r == StopReason.MaxNewTokens) / (double)lengths.Length;
+        var (ids, attention, completionMask, promptWidth) = Sequences(rolloutPrompts, rollout.Tokens);
+        if (options.MaskTruncatedCompletions)
+            completionMask = completionMask * torch.tensor(rollout.StopReasons.Select(r => r == StopReason.Eos ? 1L : 0L).ToArray()).unsqueeze(1);
+        var positions = AttentionMasks.GenerationPositions(attention);
+
+        clock.Restart();
+        Tensor? oldLogps = null, refLogps = null;
+        using (torch.no_grad())
+        {
+            if (options.NumIterations > 1) oldLogps = CompletionLogps(model, ids, attention, positions, completionMask, promptWidth);
+            if (options.Beta != 0) refLogps = CompletionLogps(refModel!, ids, attention, positions, completionMask, promptWidth);
+        }
+
+        // 4. num_iterations updates on this batch (μ in the GRPO paper); old log-probs stored before the first.
+        model.train();
+        double lr = options.LearningRate;                                           // constant, as verl's default schedule
+        double gradNorm = 0;
+        for (int iteration = 0; iteration < options.NumIterations; iteration++)
+        {
+            using var inner = torch.NewDisposeScope();
+            optimizer.ZeroGrad();
+            var logps = CompletionLogps(model, ids, attention, positions, completionMask, promptWidth);
+            using var loss = GrpoLoss.Compute(new GrpoLossInputs(logps, oldLogps, refLogps, advantages, completionMask.to(ScalarType.Float32),
+                NumItemsInBatch: completionMask.sum().item<long>()), options with { GradientAccumulationSteps = 1 });
+            loss.Loss.backward();
+            gradNorm = torch.nn.utils.clip_grad_norm_(optimizer.Parameters, options.MaxGradNorm);
+            foreach (var (k, v) in loss.Metrics()) values[k] = v;
+            // Mean importance ratio over completion tokens: exactly 1 on the first pass, ≠ 1 after an update (μ > 1).
+            var maskF = completionMask.to(ScalarType.Float32);
+            values["ratio/mean"] = (loss.Coef1 * maskF).sum().item<float>() / Math.Max(1f, maskF.sum().item<float>());
+            guard.Admit(StepOffset + step, values["loss"], gradNorm);
+            optimizer.StepWith(lr);
+        }
+        optimizer.ZeroGrad();
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+
+        values["learning_rate"] = lr;
+        values["grad_norm"] = gradNorm;
+        values["timing/rollout_s"] = rolloutSeconds;
+        values["timing/scoring_s"] = scoringSeconds;
+        values["timing/train_s"] = trainSeconds;
+        values["tokens_per_s/rollout"] = completionTokens / Math.Max(rolloutSeconds, 1e-9);
+        values["tokens_per_s/train"] = options.NumIterations * ids.numel() / Math.Max(trainSeconds, 1e-9);
+        return new GrpoStepMetrics(StepOffset + step, epoch, values);
+    }
+
+    /// <summary>Per-token log-probs [B, C] of the completion tokens (positions promptWidth … promptWidth + C − 1).</summary>
+    private Tensor CompletionLogps(Qwen3ForCausalLM m, Tensor ids, Tensor attention, Tensor positions, Tensor completionMask, long promptWidth)
+    {
+        var full = TokenLogProbs.Compute(m, ids, attention, positions, targetMask: null, temperature: options.Temperature);
+        return full.LogProbs.narrow(1, promptWidth - 1, completionMask.shape[1]).to(ScalarType.Float32);
+    }
+
+    private (Tensor Ids, Tensor Attention, Tensor CompletionMask, long PromptWidth) Sequences(IReadOnlyList<long[]> promptIds, IReadOnlyList<long[]> completions)
+    {
+        int p = promptIds.Max(x => x.Length), c = Math.Max(1, completions.Max(x => x.Length)), t = p + c, b = promptIds.Count;
+        var ids = new long[b * t];
+        var att = new long[b * t];
+        var cm = new long[b * c];
+        Array.Fill(ids, PadId);
+        for (int r = 0; r < b; r++)
+        {
+            int off = p - promptIds[r].Length;
+            for (int i = 0; i < promptIds[r].Length; i++) { ids[r * t + off + i] = promptIds[r][i]; att[r * t + off + i] = 1; }
+            for (int j = 0; j < completions[r].Length; j++) { ids[r * t + p + j] = completions[r][j]; att[r * t + p + j] = 1; cm[r * c + j] = 1; }
+        }
+        return (torch.tensor(ids, [b, t]), torch.tensor(att, [b, t]), torch.tensor(cm, [b, c]), p);
+    }
+
+    /// <summary>The rollout generator's seed for a step: a pure function of (seed, step), so resuming replays the same samples.</summary>
+    private ulong RolloutSeed(long step) => (ulong)options.Seed * 1_000_003UL + (ulong)step;
+
+    private int Resume(AdamW optimizer)
+    {
+        if (ResumeFrom is null) return 0;
+        var dir = ResumeFrom == "auto"
+            ? (OutputDir is null ? throw new ReproException("grpo: --resume auto needs an output folder") : TrainerCheckpoint.Latest(OutputDir, Warn))
+            : ResumeFrom;
+        if (dir is null) return 0;
+        var state = TrainerCheckpoint.Restore(dir, model, optimizer);
+        if (state.Trainer != "grpo") throw ReproException.ForFile(dir, $"is a {state.Trainer} checkpoint, not a GRPO one");
+        Metrics?.TruncateAfter(StepOffset + state.GlobalStep);
+        return (int)state.GlobalStep;
+    }
+}
