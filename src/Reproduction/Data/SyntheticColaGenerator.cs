@@ -32,6 +32,11 @@ public static class SyntheticColaGenerator
 {
     private const int MaxTriesPerSentence = 10_000;
 
+    private static readonly Noun[] AnimateNouns = Nouns.Where(n => n.Animate).ToArray();
+    private static readonly Noun[] AllNouns = Nouns.ToArray();
+    private static readonly string[] SingularNpDeterminers = NeutralDeterminers.Concat(SingularDeterminers).ToArray();
+    private static readonly string[] PluralNpDeterminers = NeutralDeterminers.Concat(PluralDeterminers).ToArray();
+
     private enum AuxKind { None, Modal, Progressive }
 
     private sealed record NounPhrase(string Determiner, string? Adjective, Noun Noun, bool Plural)
@@ -63,16 +68,19 @@ public static class SyntheticColaGenerator
         }
     }
 
-    public static SyntheticColaDataset Generate(SyntheticColaOptions options)
+    public static SyntheticColaDataset Generate(SyntheticColaOptions options) => Generate(options, MaxTriesPerSentence);
+
+    /// <summary>As <see cref="Generate(SyntheticColaOptions)"/>, with the give-up limit lowered (for tests).</summary>
+    internal static SyntheticColaDataset Generate(SyntheticColaOptions options, int maxTriesPerSentence)
     {
         var rng = new SplitMix64(options.Seed);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var train = GenerateSplit(options, options.TrainSize, rng, seen);
-        var test = GenerateSplit(options, options.TestSize, rng, seen);
+        var train = GenerateSplit(options, options.TrainSize, rng, seen, maxTriesPerSentence);
+        var test = GenerateSplit(options, options.TestSize, rng, seen, maxTriesPerSentence);
         return new SyntheticColaDataset(options, train, test);
     }
 
-    private static SyntheticColaExample[] GenerateSplit(SyntheticColaOptions options, int size, SplitMix64 rng, HashSet<string> seen)
+    private static SyntheticColaExample[] GenerateSplit(SyntheticColaOptions options, int size, SplitMix64 rng, HashSet<string> seen, int maxTries)
     {
         var acceptable = new bool[size];
         int acceptableCount = options.AcceptableCount(size);
@@ -84,8 +92,8 @@ public static class SyntheticColaGenerator
         {
             for (int tries = 0; ; tries++)
             {
-                if (tries == MaxTriesPerSentence)
-                    throw new ReproException($"synthetic data: no new sentence found after {MaxTriesPerSentence} tries (asked for too many sentences?)");
+                if (tries == maxTries)
+                    throw new ReproException($"synthetic data: no new sentence found after {maxTries} tries at sentence {seen.Count + 1} (asked for more sentences than the grammar and options allow?)");
                 var candidate = acceptable[i] ? MakeAcceptable(options, rng) : MakeUnacceptable(options, rng);
                 if (!seen.Add(candidate.Sentence)) continue;
                 var source = candidate.Rule == SyntheticRule.None ? "syn" : "syn-" + Kebab(candidate.Rule);
@@ -134,11 +142,9 @@ public static class SyntheticColaGenerator
 
     private static NounPhrase RandomNounPhrase(SyntheticColaOptions options, SplitMix64 rng, bool animateOnly)
     {
-        var nouns = animateOnly ? Nouns.Where(n => n.Animate).ToArray() : Nouns.ToArray();
-        var noun = rng.Pick(nouns);
+        var noun = rng.Pick(animateOnly ? AnimateNouns : AllNouns);
         bool plural = rng.NextBool(0.5);
-        var determiners = NeutralDeterminers.Concat(plural ? PluralDeterminers : SingularDeterminers).ToArray();
-        var determiner = rng.Pick(determiners);
+        var determiner = rng.Pick(plural ? PluralNpDeterminers : SingularNpDeterminers);
         var adjective = rng.NextBool(options.AdjectiveProbability) ? rng.Pick(Adjectives) : null;
         return new NounPhrase(determiner, adjective, noun, plural);
     }
