@@ -58,6 +58,24 @@ public sealed class FileDownloaderTests : IDisposable
     }
 
     [Fact]
+    public async Task Progress_reports_rising_byte_counts_ending_at_the_file_size()
+    {
+        await using var server = new LoopbackHttpServer((r, s, ct) => LoopbackHttpServer.WriteWithRange(r, s, _zip, ct));
+        var seen = new List<long>();
+        using var downloader = new FileDownloader(Fast);
+        await downloader.DownloadAsync(server.Url("/zip"), Destination, ColaRelease.ZipSha256, TestContext.Current.CancellationToken, new SyncProgress(seen.Add));
+        Assert.NotEmpty(seen);
+        Assert.Equal(seen.Order(), seen);
+        Assert.Equal(_zip.Length, seen[^1]);
+    }
+
+    /// <summary>Reports on the calling thread (System.Progress posts to the thread pool, too late for an assertion).</summary>
+    private sealed class SyncProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
+
+    [Fact]
     public async Task A_partial_file_left_by_an_earlier_run_is_resumed_not_refetched()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Partial)!);

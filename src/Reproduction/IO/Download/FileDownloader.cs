@@ -46,9 +46,11 @@ public sealed class FileDownloader : IDisposable
     /// <summary>
     /// Downloads <paramref name="url"/> to <paramref name="destination"/>. With <paramref name="expectedSha256"/> (hex)
     /// the file must match it, and a destination that already matches is kept without any request; without it
-    /// (a file whose checksum is not known in advance) the download is not verified.
+    /// (a file whose checksum is not known in advance) the download is not verified. <paramref name="progress"/>, if
+    /// given, hears the number of bytes on disk after every chunk.
     /// </summary>
-    public async Task<DownloadResult> DownloadAsync(Uri url, string destination, string? expectedSha256, CancellationToken cancellationToken = default)
+    public async Task<DownloadResult> DownloadAsync(Uri url, string destination, string? expectedSha256, CancellationToken cancellationToken = default,
+        IProgress<long>? progress = null)
     {
         var expected = expectedSha256?.Trim().ToLowerInvariant();
         if (expected is not null && (expected.Length != 64 || !expected.All(char.IsAsciiHexDigit)))
@@ -108,7 +110,14 @@ public sealed class FileDownloader : IDisposable
 
                         await using var body = await response.Content.ReadAsStreamAsync(token);
                         await using var file = new FileStream(partial, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None);
-                        await body.CopyToAsync(file, 81920, token);
+                        long written = append ? have : 0;
+                        var buffer = new byte[81920];
+                        for (int n; (n = await body.ReadAsync(buffer, token)) > 0;)
+                        {
+                            await file.WriteAsync(buffer.AsMemory(0, n), token);
+                            written += n;
+                            progress?.Report(written);
+                        }
                     }
                     break;
                 }
