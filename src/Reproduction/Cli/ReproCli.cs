@@ -18,6 +18,7 @@ public static class ReproCli
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(GateCommand.Create());
         root.Subcommands.Add(BaselineCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
         return root;
     }
 

@@ -94,7 +94,7 @@ public sealed class GrpoTrainerTests : IDisposable
         var counts = new List<long>();
         var model = ToyTask.Model(seed: 5);
         new GrpoTrainer(model, ModelCopy.Frozen(model), Options(8, beta: 0.04), Prompts, new WeightedReward([new ParityReward()]), Decode)
-            { OnStep = _ => counts.Add(torch.Tensor.TotalCount) }.Train();
+            { OnStep = _ => counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount) }.Train();
         Assert.All(counts.Skip(2), c => Assert.Equal(counts[1], c));
     }
 }

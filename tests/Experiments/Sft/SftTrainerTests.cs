@@ -66,7 +66,7 @@ public sealed class SftTrainerTests
         var model = ToyTask.Model();
         var counts = new List<long>();
         var options = new SftOptions { PerDeviceTrainBatchSize = 6, GradientAccumulationSteps = 2, MaxSteps = 12, EvalSteps = 4, LearningRate = 1e-3 };
-        new SftTrainer(model, options, data, data, ToyTask.Pad) { OnStep = _ => counts.Add(torch.Tensor.TotalCount) }.Train();
+        new SftTrainer(model, options, data, data, ToyTask.Pad) { OnStep = _ => counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount) }.Train();
         // After the first step (AdamW moments, gradients) the count must be flat.
         Assert.All(counts.Skip(2), c => Assert.Equal(counts[1], c));
     }
