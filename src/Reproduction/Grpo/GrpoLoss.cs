@@ -26,8 +26,8 @@ public static class GrpoLoss
         var lp = x.PerTokenLogps;
         Check(x, o);
         using var scope = NewDisposeScope();
-        var mask = x.CompletionMask.to_type(lp.dtype);
-        var adv = x.Advantages.to_type(lp.dtype).unsqueeze(1);                                  // A broadcast over T
+        var mask = x.CompletionMask.to(lp.dtype, lp.device);
+        var adv = x.Advantages.to(lp.dtype, lp.device).unsqueeze(1);                            // A broadcast over T
         var old = x.OldPerTokenLogps ?? lp.detach();                                             // :2617-2619 on-policy
         var logRatio = lp - old;                                                                 // :3054
         if (o.LogRatioClamp is { } lr) logRatio = logRatio.clamp(-lr, lr);                       // verl :1212
@@ -94,14 +94,13 @@ public static class GrpoLoss
                 return (lm.sum() / (double)(l.shape[0] * o.MaxCompletionLength), true);
             case LossType.Dapo:                                                                  // :3140-3141
             {
-                var items = x.NumItemsInBatch is { } n ? tensor(n, l.dtype) : m.sum();
-                return (lm.sum() / (items.clamp(min: 1.0) / (double)x.NumProcesses), false);
+                if (x.NumItemsInBatch is { } n) return (lm.sum() / (Math.Max(n, 1.0) / x.NumProcesses), false);
+                return (lm.sum() / (m.sum().clamp(min: 1.0) / (double)x.NumProcesses), false);
             }
             case LossType.TokenMean:                                                             // verl :1055-1058
             {
-                var global = x.NumItemsInBatch is not null;
-                var tokens = global ? tensor(x.NumItemsInBatch!.Value, l.dtype) : m.sum();
-                return (lm.sum() / tokens.clamp(min: 1.0) * (double)x.NumProcesses, !global);
+                if (x.NumItemsInBatch is { } n) return (lm.sum() / Math.Max(n, 1.0) * (double)x.NumProcesses, false);
+                return (lm.sum() / m.sum().clamp(min: 1.0) * (double)x.NumProcesses, true);
             }
             case LossType.SeqMeanTokenSum:                                                       // verl :1059-1064
             case LossType.SeqMeanTokenMean:                                                      // verl :1065-1071
@@ -111,9 +110,9 @@ public static class GrpoLoss
                     ? lm.sum(-1)
                     : lm.sum(-1) / (tokensPerSeq + VerlSeqTokenMeanEpsilon);
                 var nonEmpty = tokensPerSeq.gt(0).to_type(l.dtype);
-                var global = x.NumSequencesInBatch is not null;
-                var seqs = global ? tensor(x.NumSequencesInBatch!.Value, l.dtype) : nonEmpty.sum();
-                return ((seqLoss * nonEmpty).sum() / seqs.clamp(min: 1.0) * (double)x.NumProcesses, !global);
+                var kept = (seqLoss * nonEmpty).sum();
+                if (x.NumSequencesInBatch is { } s) return (kept / Math.Max(s, 1.0) * (double)x.NumProcesses, false);
+                return (kept / nonEmpty.sum().clamp(min: 1.0) * (double)x.NumProcesses, true);
             }
             default:
                 throw new ReproException($"unknown loss_type {o.LossType}");
