@@ -5,7 +5,7 @@ namespace Reproduction.Grpo;
 
 /// <summary>
 /// The GRPO policy loss of one micro-batch, token-level importance sampling. Mirrors TRL v1.9.0
-/// `GRPOTrainer._compute_loss` (grpo_trainer.py:3054-3141, loss types grpo/bnpo/dr_grpo/dapo) and verl
+/// `GRPOTrainer._compute_loss` (grpo_trainer.py:3026-3141, loss types grpo/bnpo/dr_grpo/dapo) and verl
 /// `compute_policy_loss_vanilla` + `agg_loss` (core_algos.py:1160-1250, 1025-1078) for the verl modes.
 /// <list type="bullet">
 /// <item>coef_1 = exp(logp − old) (old = logp.detach() on-policy); verl clamps logp − old to ±20 first (log_ratio_clamp).</item>
@@ -27,8 +27,8 @@ public static class GrpoLoss
         Check(x, o);
         using var scope = NewDisposeScope();
         var mask = x.CompletionMask.to(lp.dtype, lp.device);
-        var adv = x.Advantages.to(lp.dtype, lp.device).unsqueeze(1);                            // A broadcast over T
-        var old = x.OldPerTokenLogps ?? lp.detach();                                             // :2617-2619 on-policy
+        var adv = x.Advantages.to(lp.dtype, lp.device).unsqueeze(1);                            // :3030 A broadcast over T
+        var old = x.OldPerTokenLogps ?? lp.detach();                                             // :3036-3037 on-policy
         var logRatio = lp - old;                                                                 // :3054
         if (o.LogRatioClamp is { } lr) logRatio = logRatio.clamp(-lr, lr);                       // verl :1212
         var ratio = logRatio.exp();                                                              // :3066
@@ -119,7 +119,7 @@ public static class GrpoLoss
         }
     }
 
-    /// <summary>TRL `global_masked_mean` on one process: Σ x·m / max(Σ m, 1) (grpo_trainer.py:3231-3236).</summary>
+    /// <summary>TRL `global_masked_mean` on one process: Σ x·m / max(Σ m, 1) (grpo_trainer.py:3229-3235).</summary>
     private static Tensor MaskedMean(Tensor v, Tensor m) => (v * m).sum() / m.sum().clamp(min: 1.0);
 
     private static void Check(GrpoLossInputs x, GrpoOptions o)
