@@ -7,7 +7,7 @@ namespace Reproduction.Grpo;
 /// GRPO's outcome advantages: one scalar per completion, centred on its group's mean reward and (optionally)
 /// scaled by a std. Completions are grouped consecutively: 0..G−1 belong to prompt 0, and so on.
 /// <see cref="Compute(Tensor,int,ScaleRewards,double)"/> mirrors TRL v1.9.0 `_generate_and_score_completions`
-/// (`multi_objective_aggregation="sum_then_normalize"`, grpo_trainer.py:2684-2724) including its NaN handling;
+/// (`multi_objective_aggregation="sum_then_normalize"`, grpo_trainer.py:2679-2750) including its NaN handling;
 /// <see cref="ComputeVerl"/> mirrors verl `compute_grpo_outcome_advantage` (core_algos.py:267-325).
 /// </summary>
 public static class GrpoAdvantages
@@ -34,7 +34,7 @@ public static class GrpoAdvantages
         var n = CheckRewards(rewards, numGenerations);
         using var scope = NewDisposeScope();
         var grouped = rewards.reshape(-1, numGenerations);
-        var groupMean = NanMean(grouped, dim: 1).repeat_interleave(numGenerations, dim: 0);     // :2684-2685
+        var groupMean = NanMean(grouped, dim: 1).repeat_interleave(numGenerations, dim: 0);     // :2685-2686
         Tensor std;
         if (scale is ScaleRewards.Group or ScaleRewards.None)
             std = numGenerations > 1                                                             // :2687-2693
@@ -46,7 +46,7 @@ public static class GrpoAdvantages
         var advantages = rewards - groupMean;                                                    // :2705
         if (scale != ScaleRewards.None)
             advantages = advantages / (std + epsilon);                                           // :2706-2707
-        advantages = advantages.nan_to_num(nan: 0.0);                                           // :2728
+        advantages = advantages.nan_to_num(nan: 0.0);                                           // :2730
 
         var isStdZero = std.abs().le(ZeroStdTolerance);                                          // :2708 (NaN → false)
         var metrics = new GrpoRewardMetrics(

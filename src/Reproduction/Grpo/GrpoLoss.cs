@@ -5,7 +5,7 @@ namespace Reproduction.Grpo;
 
 /// <summary>
 /// The GRPO policy loss of one micro-batch, token-level importance sampling. Mirrors TRL v1.9.0
-/// `GRPOTrainer._compute_loss` (grpo_trainer.py:3054-3141, loss types grpo/bnpo/dr_grpo/dapo) and verl
+/// `GRPOTrainer._compute_loss` (grpo_trainer.py:3026-3141, loss types grpo/bnpo/dr_grpo/dapo) and verl
 /// `compute_policy_loss_vanilla` + `agg_loss` (core_algos.py:1160-1250, 1025-1078) for the verl modes.
 /// <list type="bullet">
 /// <item>coef_1 = exp(logp − old) (old = logp.detach() on-policy); verl clamps logp − old to ±20 first (log_ratio_clamp).</item>
@@ -26,9 +26,9 @@ public static class GrpoLoss
         var lp = x.PerTokenLogps;
         Check(x, o);
         using var scope = NewDisposeScope();
-        var mask = x.CompletionMask.to_type(lp.dtype);
-        var adv = x.Advantages.to_type(lp.dtype).unsqueeze(1);                                  // A broadcast over T
-        var old = x.OldPerTokenLogps ?? lp.detach();                                             // :2617-2619 on-policy
+        var mask = x.CompletionMask.to(lp.dtype, lp.device);
+        var adv = x.Advantages.to(lp.dtype, lp.device).unsqueeze(1);                            // :3030 A broadcast over T
+        var old = x.OldPerTokenLogps ?? lp.detach();                                             // :3036-3037 on-policy
         var logRatio = lp - old;                                                                 // :3054
         if (o.LogRatioClamp is { } lr) logRatio = logRatio.clamp(-lr, lr);                       // verl :1212
         var ratio = logRatio.exp();                                                              // :3066
@@ -94,14 +94,13 @@ public static class GrpoLoss
                 return (lm.sum() / (double)(l.shape[0] * o.MaxCompletionLength), true);
             case LossType.Dapo:                                                                  // :3140-3141
             {
-                var items = x.NumItemsInBatch is { } n ? tensor(n, l.dtype) : m.sum();
-                return (lm.sum() / (items.clamp(min: 1.0) / (double)x.NumProcesses), false);
+                if (x.NumItemsInBatch is { } n) return (lm.sum() / (Math.Max(n, 1.0) / x.NumProcesses), false);
+                return (lm.sum() / (m.sum().clamp(min: 1.0) / (double)x.NumProcesses), false);
             }
             case LossType.TokenMean:                                                             // verl :1055-1058
             {
-                var global = x.NumItemsInBatch is not null;
-                var tokens = global ? tensor(x.NumItemsInBatch!.Value, l.dtype) : m.sum();
-                return (lm.sum() / tokens.clamp(min: 1.0) * (double)x.NumProcesses, !global);
+                if (x.NumItemsInBatch is { } n) return (lm.sum() / Math.Max(n, 1.0) * (double)x.NumProcesses, false);
+                return (lm.sum() / m.sum().clamp(min: 1.0) * (double)x.NumProcesses, true);
             }
             case LossType.SeqMeanTokenSum:                                                       // verl :1059-1064
             case LossType.SeqMeanTokenMean:                                                      // verl :1065-1071
@@ -111,16 +110,16 @@ public static class GrpoLoss
                     ? lm.sum(-1)
                     : lm.sum(-1) / (tokensPerSeq + VerlSeqTokenMeanEpsilon);
                 var nonEmpty = tokensPerSeq.gt(0).to_type(l.dtype);
-                var global = x.NumSequencesInBatch is not null;
-                var seqs = global ? tensor(x.NumSequencesInBatch!.Value, l.dtype) : nonEmpty.sum();
-                return ((seqLoss * nonEmpty).sum() / seqs.clamp(min: 1.0) * (double)x.NumProcesses, !global);
+                var kept = (seqLoss * nonEmpty).sum();
+                if (x.NumSequencesInBatch is { } s) return (kept / Math.Max(s, 1.0) * (double)x.NumProcesses, false);
+                return (kept / nonEmpty.sum().clamp(min: 1.0) * (double)x.NumProcesses, true);
             }
             default:
                 throw new ReproException($"unknown loss_type {o.LossType}");
         }
     }
 
-    /// <summary>TRL `global_masked_mean` on one process: Σ x·m / max(Σ m, 1) (grpo_trainer.py:3231-3236).</summary>
+    /// <summary>TRL `global_masked_mean` on one process: Σ x·m / max(Σ m, 1) (grpo_trainer.py:3229-3235).</summary>
     private static Tensor MaskedMean(Tensor v, Tensor m) => (v * m).sum() / m.sum().clamp(min: 1.0);
 
     private static void Check(GrpoLossInputs x, GrpoOptions o)

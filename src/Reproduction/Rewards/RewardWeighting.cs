@@ -1,7 +1,7 @@
 namespace Reproduction.Rewards;
 
 /// <summary>
-/// TRL's `sum_then_normalize` combination of several reward functions (grpo_trainer.py:2681-2683):
+/// TRL's `sum_then_normalize` combination of several reward functions (grpo_trainer.py:2679-2684):
 /// r = nansum_k w_k·r_k, where a function that returned None counts as NaN and is skipped; a completion for
 /// which every function returned None is unscorable and gets NaN (left out of the advantage baseline).
 /// </summary>
@@ -22,6 +22,6 @@ public static class RewardWeighting
             sum += (weights?[k] ?? 1.0) * r;
             any = true;
         }
-        return any ? sum : double.NaN;                                                  // :2682 unscorable → NaN
+        return any ? sum : double.NaN;                                                  // :2684 unscorable → NaN
     }
 }

@@ -1,7 +1,7 @@
 namespace Reproduction.Rewards;
 
 /// <summary>
-/// Several rewards combined as TRL does with `reward_weights` (`sum_then_normalize`, grpo_trainer.py:2681-2683):
+/// Several rewards combined as TRL does with `reward_weights` (`sum_then_normalize`, grpo_trainer.py:2679-2684):
 /// Σ_k w_k · r_k. TRL's default weights are all 1.
 /// </summary>
 public sealed class WeightedReward : IReward

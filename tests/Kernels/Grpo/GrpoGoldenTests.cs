@@ -39,6 +39,13 @@ public sealed class GrpoGoldenTests
         Close("std_used", Flat(Expected(c, "std_used")!), a.StdUsed, tol);
         Close("advantages", Flat(Expected(c, "advantages")!), a.Advantages, tol);
         Close("frac_reward_zero_std", [Expected(c, "frac_reward_zero_std")!.GetValue<double>()], [a.Metrics.FracRewardZeroStd], tol);
+
+        // TRL logs `reward` = nanmean and `reward_std` = unbiased nanstd of the weighted rewards (grpo_trainer.py:2748-2749).
+        var scorable = Flat(Expected(c, "rewards")!).Where(v => !double.IsNaN(v)).ToArray();
+        var mean = scorable.Average();
+        var std = Math.Sqrt(scorable.Sum(v => (v - mean) * (v - mean)) / (scorable.Length - 1));
+        Close("reward", [mean], [a.Metrics.Reward], tol);
+        Close("reward_std", [std], [a.Metrics.RewardStd], tol);
     }
 
     [Theory]
