@@ -85,11 +85,14 @@ public sealed class Qwen3Tokenizer
     /// <summary>A Hugging Face tokenizer folder (tokenizer.json, or vocab.json + merges.txt + tokenizer_config.json).</summary>
     public static Qwen3Tokenizer Load(string directory) => new(HfTokenizerFiles.Read(directory));
 
-    /// <summary>The ids of <paramref name="text"/> (HF <c>encode(text, add_special_tokens=False)</c>).</summary>
+    /// <summary>
+    /// The ids of <paramref name="text"/> (HF <c>encode(text, add_special_tokens=False)</c>). A lone UTF-16 surrogate,
+    /// which a Rust string cannot hold, is encoded as U+FFFD, as a JavaScript or Python string reaching HF would be.
+    /// </summary>
     public int[] Encode(string text)
     {
         var ids = new List<int>(text.Length / 3 + 4);
-        var span = text.AsSpan();
+        var span = ReplaceLoneSurrogates(text).AsSpan();
         foreach (var segment in _splitter.Split(span))
         {
             if (segment.IsAddedToken) ids.Add(segment.TokenId);
@@ -113,6 +116,18 @@ public sealed class Qwen3Tokenizer
             bytes.AddRange(tokenBytes);
         }
         return Encoding.UTF8.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes));
+    }
+
+    private static string ReplaceLoneSurrogates(string text)
+    {
+        if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0) return text;
+        var chars = text.ToCharArray();
+        for (int i = 0; i < chars.Length; i++)
+        {
+            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1])) i++;
+            else if (char.IsSurrogate(chars[i])) chars[i] = '\uFFFD';
+        }
+        return new string(chars);
     }
 
     /// <summary>The token string of an id (byte-level alphabet for BPE tokens), or null when the id is unknown.</summary>

@@ -74,6 +74,24 @@ public sealed class Qwen3TokenizerTests(ShippedTokenizerFixture fixture)
     }
 
     [Fact]
+    public void A_lone_surrogate_is_encoded_as_the_replacement_character()
+    {
+        Assert.Equal(Tokenizer.Encode("a\uFFFDb"), Tokenizer.Encode("a\uD800b"));
+        Assert.Equal(Tokenizer.Encode("\uFFFD|\uFFFD"), Tokenizer.Encode("\uDC00|\uD83D"));
+        Assert.Equal("😀", Tokenizer.Decode(Tokenizer.Encode("\uD83D\uDE00"))); // a valid pair is untouched
+    }
+
+    [Fact]
+    public void Encoding_from_several_threads_gives_the_same_ids_as_one_thread()
+    {
+        var texts = Enumerable.Range(0, 400).Select(i => $"Sentence {i}: the {i % 7}th cat's mat, naïve café {(char)('a' + i % 26)}").ToArray();
+        var sequential = texts.Select(Tokenizer.Encode).ToArray();
+        var parallel = new int[texts.Length][];
+        Parallel.For(0, texts.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => parallel[i] = Tokenizer.Encode(texts[i]));
+        Assert.Equal(sequential, parallel);
+    }
+
+    [Fact]
     public void Token_strings_and_ids_map_both_ways_in_the_byte_level_alphabet()
     {
         Assert.Equal(9707, Tokenizer.TokenToId("Hello"));
