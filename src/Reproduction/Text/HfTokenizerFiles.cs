@@ -1,16 +1,19 @@
+using System.IO.Compression;
 using System.Text.Json;
 
 namespace Reproduction.Text;
 
 /// <summary>
 /// Reads a Hugging Face tokenizer folder into a <see cref="TokenizerDefinition"/>: <c>tokenizer.json</c> when it
-/// is there, else <c>vocab.json</c> + <c>merges.txt</c> + <c>tokenizer_config.json</c> (added_tokens_decoder).
+/// is there, else <c>tokenizer.json.gz</c> (as shipped in assets/qwen3-tokenizer), else <c>vocab.json</c> +
+/// <c>merges.txt</c> + <c>tokenizer_config.json</c> (added_tokens_decoder).
 /// Microsoft.ML.Tokenizers 2.0.1 has no tokenizer.json loader, hence this. Every problem is a
 /// <see cref="ReproException"/> "PATH: problem".
 /// </summary>
 public static class HfTokenizerFiles
 {
     public const string TokenizerJson = "tokenizer.json";
+    public const string TokenizerJsonGz = "tokenizer.json.gz";
     public const string VocabJson = "vocab.json";
     public const string MergesTxt = "merges.txt";
     public const string TokenizerConfigJson = "tokenizer_config.json";
@@ -25,6 +28,19 @@ public static class HfTokenizerFiles
         {
             using var stream = File.OpenRead(tokenizerJson);
             return ParseTokenizerJson(stream, tokenizerJson);
+        }
+        var tokenizerJsonGz = Path.Combine(directory, TokenizerJsonGz);
+        if (File.Exists(tokenizerJsonGz))
+        {
+            using var stream = new GZipStream(File.OpenRead(tokenizerJsonGz), CompressionMode.Decompress);
+            try
+            {
+                return ParseTokenizerJson(stream, tokenizerJsonGz);
+            }
+            catch (InvalidDataException e)
+            {
+                throw ReproException.ForFile(tokenizerJsonGz, $"not a valid gzip file: {e.Message}", e);
+            }
         }
         var vocab = Path.Combine(directory, VocabJson);
         var merges = Path.Combine(directory, MergesTxt);

@@ -11,8 +11,8 @@ namespace Reproduction.Text;
 /// </summary>
 public static class ShippedTokenizerFiles
 {
-    public const string TokenizerJsonGz = "tokenizer.json.gz";
-    public const string TokenizerConfigJson = "tokenizer_config.json";
+    public const string TokenizerJsonGz = HfTokenizerFiles.TokenizerJsonGz;
+    public const string TokenizerConfigJson = HfTokenizerFiles.TokenizerConfigJson;
 
     /// <summary>sha256 of the official Qwen3 tokenizer.json (before gzip).</summary>
     public const string TokenizerJsonSha256 = "aeb13307a71acd8fe81861d94ad54ab689df773318809eed3cbe794b4492dae4";

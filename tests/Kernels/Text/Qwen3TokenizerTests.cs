@@ -119,6 +119,13 @@ public sealed class Qwen3TokenizerTests(ShippedTokenizerFixture fixture)
     }
 
     [Fact]
+    public void The_shipped_folder_can_also_be_loaded_as_an_ordinary_folder_with_a_gzipped_tokenizer_json()
+    {
+        var loaded = Qwen3Tokenizer.Load(ShippedTokenizerFiles.DefaultDirectory);
+        Assert.Equal([9707], loaded.Encode("Hello"));
+    }
+
+    [Fact]
     public void Loading_a_folder_gives_the_same_ids_as_the_shipped_copy()
     {
         var loaded = Qwen3Tokenizer.Load(SharedData.Require("qwen3-tokenizer"));
