@@ -61,6 +61,9 @@ public static class HfTokenizerFiles
             throw ReproException.ForFile(path, "'model' is missing");
         if (model.TryGetProperty("type", out var type) && type.GetString() != "BPE")
             throw ReproException.ForFile(path, $"model.type is '{type}', not 'BPE'");
+        foreach (var option in new[] { "byte_fallback", "ignore_merges" })
+            if (model.TryGetProperty(option, out var value) && value.ValueKind == JsonValueKind.True)
+                throw ReproException.ForFile(path, $"model.{option} = true is not supported (Qwen3 has false)");
         CheckPipeline(root, path);
 
         if (!model.TryGetProperty("vocab", out var vocabElement) || vocabElement.ValueKind != JsonValueKind.Object)
@@ -99,7 +102,7 @@ public static class HfTokenizerFiles
                 i++;
             }
         }
-        return Validate(new TokenizerDefinition(vocab, merges, added, path));
+        return Validate(new TokenizerDefinition(vocab.AsReadOnly(), merges.AsReadOnly(), added.AsReadOnly(), path));
     }
 
     /// <summary>The older layout: vocab.json, merges.txt ("#version" header optional) and tokenizer_config.json.</summary>
@@ -142,7 +145,7 @@ public static class HfTokenizerFiles
                 added.Add(new AddedToken(id, content.GetString()!, special));
             }
         }
-        return Validate(new TokenizerDefinition(vocab, merges, added, $"{vocabPath}, {mergesPath}, {configPath}"), configPath);
+        return Validate(new TokenizerDefinition(vocab.AsReadOnly(), merges.AsReadOnly(), added.AsReadOnly(), $"{vocabPath}, {mergesPath}, {configPath}"), configPath);
     }
 
     /// <summary>Added tokens must have distinct ids and contents and must not take a vocabulary id for another string.</summary>
@@ -172,9 +175,29 @@ public static class HfTokenizerFiles
             throw ReproException.ForFile(path, $"normalizer '{nType.GetString()}' is not supported (only NFC, as in Qwen3)");
         if (root.TryGetProperty("pre_tokenizer", out var pre) && pre.ValueKind == JsonValueKind.Object)
         {
+            foreach (var option in new[] { "add_prefix_space", "use_regex" })
+                if (FindProperties(pre, option).Any(v => v.ValueKind == JsonValueKind.True))
+                    throw ReproException.ForFile(path, $"pre_tokenizer {option} = true is not supported (Qwen3 has false)");
             foreach (var split in FindSplitPatterns(pre))
                 if (split != Qwen3PreTokenizer.Pattern)
                     throw ReproException.ForFile(path, $"pre_tokenizer pattern '{split}' is not the Qwen3 pattern this tokenizer implements");
+        }
+    }
+
+    private static IEnumerable<JsonElement> FindProperties(JsonElement element, string name)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in element.EnumerateObject())
+            {
+                if (property.Name == name) yield return property.Value;
+                foreach (var nested in FindProperties(property.Value, name)) yield return nested;
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray())
+                foreach (var nested in FindProperties(item, name)) yield return nested;
         }
     }
 

@@ -106,6 +106,13 @@ public sealed class TokenizerFileErrorTests : IDisposable
     }
 
     [Fact]
+    public void Bpe_options_that_would_change_the_ids_are_refused()
+    {
+        var path = Write("tokenizer.json", TinyTokenizerJson().Replace("\"type\": \"BPE\"", "\"type\": \"BPE\", \"byte_fallback\": true"));
+        Assert.Equal($"{path}: model.byte_fallback = true is not supported (Qwen3 has false)", LoadFails().Message);
+    }
+
+    [Fact]
     public void A_missing_folder_is_named()
     {
         var missing = Path.Combine(_dir, "nope");
