@@ -19,6 +19,7 @@ public static class ReproCli
         root.Subcommands.Add(GateCommand.Create());
         root.Subcommands.Add(BaselineCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(TokenizeCommand.Create());
         return root;
     }
 

@@ -1,3 +1,4 @@
+using Reproduction.Text;
 namespace Reproduction.Data;
 
 /// <summary>
@@ -39,8 +40,8 @@ public sealed class ColaTaskFormatter(TaskFormat format)
 
     /// <summary>An SFT pair: the user's instruction and the assistant's target.</summary>
     public IReadOnlyList<ChatMessage> SftMessages(ColaExample example) =>
-        [ChatMessage.User(SftPrompt(example.Sentence)), ChatMessage.Assistant(SftTarget(example.Label))];
+        [ChatMessage.UserMessage(SftPrompt(example.Sentence)), ChatMessage.AssistantMessage(SftTarget(example.Label))];
 
     /// <summary>The RL prompt as messages (verl's <c>prompt</c> column): one user message.</summary>
-    public IReadOnlyList<ChatMessage> RlMessages(ColaExample example) => [ChatMessage.User(RlPrompt(example.Sentence))];
+    public IReadOnlyList<ChatMessage> RlMessages(ColaExample example) => [ChatMessage.UserMessage(RlPrompt(example.Sentence))];
 }

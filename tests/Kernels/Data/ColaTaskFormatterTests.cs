@@ -1,3 +1,4 @@
+using Reproduction.Text;
 using Reproduction;
 using Reproduction.Data;
 using Snapshooter.Xunit3;

@@ -1,0 +1,30 @@
+using System.Text.Json;
+
+namespace Repro.Tests.Text;
+
+/// <summary>One line of shared/golden/tokenizer/*.jsonl: the reference ids and decoding of a text.</summary>
+public sealed record GoldenCase(string File, int Line, string Category, string Text, int[] Ids, string Decoded)
+{
+    public static GoldenCase Parse(string file, int line, string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        return new GoldenCase(
+            file, line,
+            root.TryGetProperty("category", out var c) ? c.GetString() ?? "" : "",
+            root.GetProperty("text").GetString()!,
+            root.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+            root.GetProperty("decoded").GetString()!);
+    }
+
+    /// <summary>Every case of one .jsonl file, in file order (line numbers from 1; blank lines skipped).</summary>
+    public static IReadOnlyList<GoldenCase> ReadFile(string path)
+    {
+        var name = Path.GetFileName(path);
+        return System.IO.File.ReadLines(path)
+            .Select((text, index) => (text, line: index + 1))
+            .Where(x => !string.IsNullOrWhiteSpace(x.text))
+            .Select(x => Parse(name, x.line, x.text))
+            .ToList();
+    }
+}
