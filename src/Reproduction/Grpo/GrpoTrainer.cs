@@ -25,6 +25,9 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
     /// <summary>Called with the global step at step 0 and every eval_steps (and at the end): the pipeline's evaluations.</summary>
     public Action<long>? OnEval { get; init; }
 
+    /// <summary>Early stop (e.g. a reward plateau): asked after every step with the history so far.</summary>
+    public Func<IReadOnlyList<GrpoStepMetrics>, bool>? StopWhen { get; init; }
+
     public MetricsLog? Metrics { get; init; }
     public long StepOffset { get; init; }
     public string? OutputDir { get; init; }
@@ -59,8 +62,11 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
             if ((step + 1) % options.LoggingSteps == 0 || step + 1 == TotalSteps) Metrics?.Append(metrics.ToJson());
             OnStep?.Invoke(metrics);
             if (options.EvalSteps is { } every && ((step + 1) % every == 0 || step + 1 == TotalSteps)) OnEval?.Invoke(StepOffset + step + 1);
-            bool save = OutputDir is not null && ((options.SaveSteps is { } s && (step + 1) % s == 0) || step + 1 == TotalSteps);
+            bool stop = StopWhen?.Invoke(history) == true;
+            if (stop && options.EvalSteps is { } e && (step + 1) % e != 0) OnEval?.Invoke(StepOffset + step + 1);
+            bool save = OutputDir is not null && ((options.SaveSteps is { } s && (step + 1) % s == 0) || step + 1 == TotalSteps || stop);
             if (save) TrainerCheckpoint.Save(OutputDir!, model, optimizer, new TrainerState(step + 1, optimizer.Step, null, "grpo"), TokenizerFolder);
+            if (stop) break;
         }
         return history;
     }

@@ -45,6 +45,7 @@ public static class CurveStatistics
     /// <summary>The value of a curve at a key point: step 0, the last point at or before the boundary, the last point.</summary>
     public static double At(Curve curve, int boundary, KeyPoint point)
     {
+        boundary = curve.Boundary ?? boundary;
         var pts = curve.Points.OrderBy(p => p.Step).ToList();
         if (pts.Count == 0) throw new ReproException($"metric '{curve.Metric}', seed {curve.Seed}: empty curve");
         return point switch

@@ -10,11 +10,15 @@ public sealed record CurvePoint(
     [property: JsonPropertyName("step")] int Step,
     [property: JsonPropertyName("value")] double Value);
 
-/// <summary>A tracked metric (e.g. <c>sft_test_ce</c>, <c>mean1_robust</c>) along a whole pipeline, for one seed.</summary>
+/// <summary>
+/// A tracked metric (e.g. <c>sft_test_ce</c>, <c>mean1_robust</c>) along a whole pipeline, for one seed.
+/// <c>boundary</c> is this seed's stage boundary when it differs from the pipeline's (an RL stage stopped at a plateau).
+/// </summary>
 public sealed record Curve(
     [property: JsonPropertyName("metric")] string Metric,
     [property: JsonPropertyName("seed")] int Seed,
-    [property: JsonPropertyName("points")] IReadOnlyList<CurvePoint> Points);
+    [property: JsonPropertyName("points")] IReadOnlyList<CurvePoint> Points,
+    [property: JsonPropertyName("boundary"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Boundary = null);
 
 /// <summary>A stage of a pipeline (e.g. <c>sft</c> for 214 steps, then <c>grpo</c> for 60).</summary>
 public sealed record Stage(

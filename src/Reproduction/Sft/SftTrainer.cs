@@ -45,6 +45,9 @@ public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IRead
     /// <summary>Called after every optimizer step (progress display, pipeline curves).</summary>
     public Action<SftStepMetrics>? OnStep { get; init; }
 
+    /// <summary>Called with the global step wherever the trainer evaluates (not at step 0): the pipeline's own evaluations.</summary>
+    public Action<long>? OnEval { get; init; }
+
     /// <summary>Optional metrics.jsonl sink.</summary>
     public MetricsLog? Metrics { get; init; }
 
@@ -91,8 +94,10 @@ public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IRead
             var order = DataOrder.Permutation(_options.Seed, epoch, train.Count);
             var examples = order.Skip(inEpoch * ExamplesPerStep).Take(ExamplesPerStep).Select(i => train[i]).ToList();
             var metrics = TrainStep(optimizer, guard, schedule.At(step), step + 1, epoch + (inEpoch + 1.0) / StepsPerEpoch, examples);
-            bool evalNow = eval is not null && _options.EvalSteps > 0 && ((step + 1) % _options.EvalSteps == 0 || step + 1 == TotalSteps);
+            bool evalPoint = _options.EvalSteps > 0 && ((step + 1) % _options.EvalSteps == 0 || step + 1 == TotalSteps);
+            bool evalNow = eval is not null && evalPoint;
             if (evalNow) metrics = metrics with { EvalCe = EvaluateCe() };
+            if (evalPoint) OnEval?.Invoke(StepOffset + step + 1);
             Record(metrics, history, log: (step + 1) % _options.LoggingSteps == 0 || evalNow);
             bool saveNow = OutputDir is not null && ((_options.SaveSteps > 0 && (step + 1) % _options.SaveSteps == 0) || step + 1 == TotalSteps);
             if (saveNow)

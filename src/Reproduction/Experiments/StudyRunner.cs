@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Reproduction.Data;
+using Reproduction.Evaluation;
+using Reproduction.Grpo;
+using Reproduction.IO;
+using Reproduction.Qwen3;
+using Reproduction.Reporting;
+using Reproduction.Rewards;
+using Reproduction.Runtime;
+using Reproduction.Sampling;
+using Reproduction.Sft;
+using Reproduction.Text;
+using Reproduction.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Reproduction.Experiments;
+
+/// <summary>
+/// `repro study`: both of the paper's pipelines on one preset, for each seed, from the same base model.
+///   SFT-then-RL (§5.1, Fig. 3a): base → SFT → GRPO (strict reward), SFT-test CE tracked through both stages.
+///   RL-then-SFT (§5.2, Fig. 3b): base → GRPO until the reward plateaus (or the step cap) → SFT, mean@1 under
+///   the robust and the strict reward (T 0.6, top-p 0.95) tracked through both stages.
+/// Writes the run folder: report.json/md, the two figures, metrics/*.jsonl, and a model folder at every stage
+/// boundary (seed-N/PIPELINE/{base,after-STAGE}).
+/// </summary>
+public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList<int> seeds, Action<string> log)
+{
+    public const string CeMetric = "sft_test_ce", RobustMetric = "mean1_robust", StrictMetric = "mean1_strict";
+
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private void Log(string message) => log($"[{_clock.Elapsed:mm\\:ss}] {message}");
+
+    public RunReport Run()
+    {
+        Directory.CreateDirectory(outDir);
+        var metricsDir = Directory.CreateDirectory(Path.Combine(outDir, "metrics")).FullName;
+        AtomicFile.WriteAllText(Path.Combine(outDir, "preset.json"), preset.ToJson());
+        torch.set_num_threads(Math.Max(1, System.Environment.ProcessorCount));
+
+        var (train, test) = LoadData();
+        var tokenizer = Qwen3Tokenizer.LoadDefault();
+        var formatter = ColaTaskFormatter.ColaRl;
+        var encoder = BuildEncoder(tokenizer, formatter, train.Concat(test).ToList());
+        var sftTrain = train.Select(encoder.Sft).ToList();
+        var sftTest = test.Select(encoder.Sft).ToList();
+        var rlTrain = train.Select(encoder.Rl).ToList();
+        var evalSet = test.Take(preset.Data.EvalPrompts > 0 ? preset.Data.EvalPrompts : test.Count).Select(encoder.Rl).ToList();
+        Log($"data: {train.Count} train / {test.Count} test ({preset.Data.Kind}); vocabulary: {(encoder.Subset is null ? "full" : $"{encoder.Subset.Count}-token subset of Qwen3's")}; mean@1 on {evalSet.Count} prompts");
+
+        var grpo = preset.GrpoOptions;
+        var strict = new WeightedReward([new StrictColaReward()]);
+        IReward[] evalRewards = [new RobustColaReward(), new StrictColaReward()];
+        var sampling = new SamplingOptions
+        {
+            DoSample = true, Temperature = preset.Eval.Temperature, TopP = preset.Eval.TopP, TopK = 0,
+            MaxNewTokens = preset.Eval.MaxNewTokens, EosTokenIds = encoder.StopIds, PadTokenId = encoder.PadId,
+        };
+        var ceA = new List<Curve>();
+        var rewardB = new List<Curve>();
+        int sftSteps = 0, rlStepsA = 0, rlStepsB = 0;
+
+        foreach (var seed in seeds)
+        {
+            var seedDir = Path.Combine(outDir, $"seed-{seed}");
+            var baseModel = MakeBase(encoder, train, seed, seedDir, metricsDir);
+
+            // ---- SFT-then-RL ----
+            Log($"seed {seed}: SFT-then-RL");
+            var a = ModelCopy.Trainable(baseModel);
+            var ce = new List<CurvePoint>();
+            double Ce() => CrossEntropy.Evaluate(a, sftTest, encoder.PadId, preset.Sft.MaxLength, preset.Sft.PerDeviceEvalBatchSize).MeanTokenNll;
+            var sftA = new SftTrainer(a, preset.Sft with { Seed = seed }, sftTrain, sftTest, encoder.PadId)
+            {
+                Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-sft-then-rl-sft.jsonl")),
+                OnStep = m => { if (m.EvalCe is { } v) ce.Add(new CurvePoint((int)m.Step, v)); },
+            };
+            sftA.Train();
+            sftSteps = sftA.TotalSteps;
+            Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {ce[^1].Value:F3} (base {ce[0].Value:F3})");
+            SaveModel(a, encoder, Path.Combine(seedDir, "sft-then-rl", "after-sft"));
+            var grpoA = new GrpoTrainer(a, grpo.Beta != 0 ? ModelCopy.Frozen(a) : null, grpo with { Seed = seed, MaxSteps = preset.RlStage.MaxSteps },
+                rlTrain, strict, encoder.Decode)
+            {
+                StepOffset = sftSteps,
+                Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-sft-then-rl-grpo.jsonl")),
+                OnEval = step => { if (step > sftSteps) ce.Add(new CurvePoint((int)step, Ce())); },
+            };
+            var histA = grpoA.Train();
+            rlStepsA = histA.Count;
+            Log($"seed {seed}: GRPO done ({rlStepsA} steps, train reward {histA.TakeLast(5).Average(m => m["reward"]):F3}), test CE {ce[^1].Value:F3}");
+            SaveModel(a, encoder, Path.Combine(seedDir, "sft-then-rl", "after-grpo"));
+            ceA.Add(new Curve(CeMetric, seed, ce));
+
+            // ---- RL-then-SFT ----
+            Log($"seed {seed}: RL-then-SFT");
+            var b = ModelCopy.Trainable(baseModel);
+            var robust = new List<CurvePoint>();
+            var strictPts = new List<CurvePoint>();
+            int evalNo = 0;
+            void EvalRewards(long step)
+            {
+                var r = RewardEvaluation.Evaluate(b, evalSet, encoder.Decode, evalRewards, sampling with { Seed = (ulong)(seed * 100_000 + evalNo++) }, batchSize: preset.Eval.BatchSize);
+                robust.Add(new CurvePoint((int)step, r["robust_cola"].Mean));
+                strictPts.Add(new CurvePoint((int)step, r["strict_cola"].Mean));
+            }
+            var rl = preset.RlStage;
+            var grpoB = new GrpoTrainer(b, grpo.Beta != 0 ? ModelCopy.Frozen(b) : null, grpo with { Seed = seed, MaxSteps = rl.MaxSteps },
+                rlTrain, strict, encoder.Decode)
+            {
+                Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-rl-then-sft-grpo.jsonl")),
+                OnEval = EvalRewards,
+                StopWhen = h => Plateaued(h, rl),
+            };
+            var histB = grpoB.Train();
+            rlStepsB = histB.Count;
+            Log($"seed {seed}: GRPO stopped after {rlStepsB} steps ({(rlStepsB < rl.MaxSteps ? "reward plateau" : "step cap")}), mean@1 robust {robust[^1].Value:F3} (base {robust[0].Value:F3})");
+            SaveModel(b, encoder, Path.Combine(seedDir, "rl-then-sft", "after-grpo"));
+            var sftB = new SftTrainer(b, preset.Sft with { Seed = seed }, sftTrain, null, encoder.PadId)
+            {
+                StepOffset = rlStepsB,
+                Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-rl-then-sft-sft.jsonl")),
+                OnEval = EvalRewards,
+            };
+            sftB.Train();
+            Log($"seed {seed}: SFT done, mean@1 robust {robust[^1].Value:F3}, strict {strictPts[^1].Value:F3}");
+            SaveModel(b, encoder, Path.Combine(seedDir, "rl-then-sft", "after-sft"));
+            rewardB.Add(new Curve(RobustMetric, seed, robust, rlStepsB));
+            rewardB.Add(new Curve(StrictMetric, seed, strictPts, rlStepsB));
+        }
+
+        var report = new RunReport(RunReport.CurrentFormat, preset.Name, seeds, EnvironmentBlock(), preset.Decisions,
+        [
+            new PipelineResult(PaperClaim.SftThenRl, "SFT-then-RL", [new Stage("sft", sftSteps), new Stage("grpo", rlStepsA)], ceA),
+            new PipelineResult(PaperClaim.RlThenSft, "RL-then-SFT", [new Stage("grpo", rlStepsB), new Stage("sft", sftSteps)], rewardB),
+        ]);
+        report.Save(outDir);
+        ReportMarkdown.Write(report, outDir);
+        Figure3.WriteAll(report, outDir);
+        Log($"wrote {Path.Combine(outDir, RunReport.FileName)}, {ReportMarkdown.FileName}, {Figure3.FileA}, {Figure3.FileB}");
+        return report;
+    }
+
+    /// <summary>Converged: after min_steps, the last window's mean training reward is not above the previous window's + tolerance.</summary>
+    public static bool Plateaued(IReadOnlyList<GrpoStepMetrics> h, RlStageSpec rl)
+    {
+        int w = rl.PlateauWindow;
+        if (h.Count < Math.Max(rl.MinSteps, 2 * w)) return false;
+        double last = h.Skip(h.Count - w).Average(m => m["reward"]);
+        double before = h.Skip(h.Count - 2 * w).Take(w).Average(m => m["reward"]);
+        return last <= before + rl.PlateauTolerance;
+    }
+
+    private (List<ColaExample> Train, List<ColaExample> Test) LoadData()
+    {
+        if (preset.Data.Kind == "cola") return (ColaDataset.PaperTrain().ToList(), ColaDataset.PaperTest().ToList());
+        var d = SyntheticColaGenerator.Generate(new SyntheticColaOptions(preset.Data.Seed, preset.Data.TrainSize, preset.Data.TestSize, preset.Data.AcceptableFraction));
+        return (d.TrainExamples.ToList(), d.TestExamples.ToList());
+    }
+
+    private ColaTaskEncoder BuildEncoder(Qwen3Tokenizer tokenizer, ColaTaskFormatter formatter, IReadOnlyList<ColaExample> all)
+    {
+        var full = new ColaTaskEncoder(tokenizer, formatter);
+        if (preset.Model.Vocabulary != "subset") return full;
+        var texts = all.SelectMany(e => new[] { full.SftPromptText(e), full.SftCompletionText(e), full.RlPromptText(e), full.SftCompletionText(e with { Label = 1 - e.Label }) })
+            .Concat(preset.Base is { } b ? BaseModelRecipe.Texts(full, b) : []);
+        var sp = tokenizer.SpecialTokens;
+        var subset = VocabularySubset.Build(texts.SelectMany(tokenizer.Encode), [sp.ImEnd, sp.EndOfText, sp.ImStart, sp.Think, sp.EndThink]);
+        return new ColaTaskEncoder(tokenizer, formatter, subset);
+    }
+
+    private Qwen3ForCausalLM MakeBase(ColaTaskEncoder encoder, IReadOnlyList<ColaExample> train, int seed, string seedDir, string metricsDir)
+    {
+        var dtype = preset.Model.Dtype switch { "bfloat16" => ScalarType.BFloat16, "float64" => ScalarType.Float64, _ => ScalarType.Float32 };
+        Qwen3ForCausalLM model;
+        if (preset.Model.Source == "pretrained")
+        {
+            var path = preset.Model.Path ?? throw new ReproException($"preset {preset.Name}: model.path is required for a pretrained model");
+            if (path.StartsWith("env:", StringComparison.Ordinal))
+                path = System.Environment.GetEnvironmentVariable(path[4..]) ?? throw new ReproException($"preset {preset.Name}: set {path[4..]} to a local Qwen3 folder");
+            model = Qwen3ForCausalLM.FromPretrained(path, dtype, cuda_is_available() ? CUDA : CPU);
+            Log($"seed {seed}: base = {path}");
+            return model;
+        }
+        var config = Qwen3Config.Parse(ConfigJson(encoder), $"preset {preset.Name}: model.config");
+        var generation = new GenerationConfig { EosTokenIds = encoder.StopIds, PadTokenId = encoder.PadId };
+        model = Qwen3Initializer.Create(config, seed, dtype, generationConfig: generation);
+        if (preset.Base is { } spec)
+        {
+            var corpus = BaseModelRecipe.Corpus(encoder, train, spec, (ulong)seed);
+            var options = new SftOptions
+            {
+                MaxSteps = spec.Steps, LearningRate = spec.LearningRate, PerDeviceTrainBatchSize = spec.BatchSize, GradientAccumulationSteps = 1,
+                WarmupRatio = 0.05, LrSchedulerType = "cosine", EvalSteps = 0, Seed = seed, MaxLength = preset.Sft.MaxLength,
+            };
+            new SftTrainer(model, options, corpus, null, encoder.PadId) { Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-base-pretrain.jsonl")) }.Train();
+            Log($"seed {seed}: base model pre-trained ({spec.Steps} steps, {config.VocabSize}-token vocabulary, {model.parameters().Sum(p => p.numel()):N0} parameters)");
+        }
+        SaveModel(model, encoder, Path.Combine(seedDir, "base"));
+        return model;
+    }
+
+    private string ConfigJson(ColaTaskEncoder encoder)
+    {
+        var c = (preset.Model.Config ?? throw new ReproException($"preset {preset.Name}: model.config is required for an initialised model")).DeepClone().AsObject();
+        c["model_type"] ??= "qwen3";
+        c["vocab_size"] = encoder.Subset?.Count ?? encoder.Tokenizer.VocabularySize;
+        c["eos_token_id"] = encoder.StopIds[0];
+        c["pad_token_id"] = encoder.PadId;
+        return c.ToJsonString();
+    }
+
+    private static void SaveModel(Qwen3ForCausalLM model, ColaTaskEncoder encoder, string folder)
+    {
+        AtomicFile.WriteFolder(folder, tmp =>
+        {
+            CheckpointFolder.WriteContents(tmp, model.Config.ToJson(), model.GenerationConfig.ToJson(), model.NamedWeights());
+            encoder.Subset?.Save(tmp);
+        }, overwrite: true);
+    }
+
+    private JsonObject EnvironmentBlock()
+    {
+        var env = TorchEnvironment.Capture();
+        return new JsonObject
+        {
+            ["preset"] = preset.Name, ["seeds"] = new JsonArray(seeds.Select(s => (JsonNode)s).ToArray()),
+            ["dtype"] = preset.Model.Dtype, ["device"] = env.CudaAvailable ? "cuda" : "cpu", ["threads"] = env.Threads,
+            ["processors"] = env.ProcessorCount, ["dotnet"] = env.DotnetVersion, ["os"] = env.Os,
+            ["torchsharp"] = env.TorchSharpVersion, ["libtorch"] = env.LibTorchVersion, ["git_commit"] = GitCommit(),
+            ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"), ["wall_seconds"] = Math.Round(_clock.Elapsed.TotalSeconds, 1),
+        };
+    }
+
+    private static string GitCommit()
+    {
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo("git", "rev-parse --short HEAD") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory });
+            var s = p!.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit(5000);
+            return p.ExitCode == 0 && s.Length > 0 ? s : "unknown";
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException) { return "unknown"; }
+    }
+}
