@@ -15,6 +15,7 @@ public static class ReproCli
             "Reinforcement Learning in Post-training' (arXiv 2601.07389).");
         root.Options.Add(Verbose);
         root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(TheoryCommand.Create());
         return root;
     }
 

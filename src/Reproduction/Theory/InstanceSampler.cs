@@ -117,6 +117,16 @@ public sealed class InstanceSampler(int seed)
         return TabularPolicy.FromProbabilities(rows);
     }
 
+    /// <summary>
+    /// A random tabular autoregressive model: next-symbol logits N(0, scale²), each non-EOS logit −∞ with probability
+    /// <paramref name="zeroProbability"/> (zero-probability tokens); EOS logits stay finite so every table has support.
+    /// </summary>
+    public AutoregressiveModel Autoregressive(int prompts, int vocabulary, int maxLength, double scale, double zeroProbability) =>
+        new(prompts, vocabulary, maxLength, (_, _) =>
+            Enumerable.Range(0, vocabulary + 1)
+                .Select(v => v < vocabulary && Bernoulli(zeroProbability) ? double.NegativeInfinity : scale * Normal())
+                .ToArray());
+
     /// <summary>A sample from a categorical distribution.</summary>
     public int Categorical(ReadOnlySpan<double> p)
     {
@@ -149,7 +159,8 @@ public sealed class InstanceSampler(int seed)
         }
     }
 
-    private double Normal()
+    /// <summary>A standard normal variate (Box–Muller).</summary>
+    public double Normal()
     {
         var u1 = 1.0 - _rng.NextDouble();
         var u2 = _rng.NextDouble();

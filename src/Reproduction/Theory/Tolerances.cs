@@ -15,8 +15,7 @@ public static class Tolerances
 
     /// <summary>True when a and b agree to <see cref="Relative"/> of their magnitude (or of <paramref name="scale"/>, at least 1).</summary>
     public static bool Close(double a, double b, double scale = 1.0) =>
-        (double.IsPositiveInfinity(a) && double.IsPositiveInfinity(b)) ||
-        Math.Abs(a - b) <= Slack(scale, a, b);
+        a == b || Math.Abs(a - b) <= Slack(scale, a, b); // a == b also covers equal infinities (e.g. +∞ losses on both sides)
 
     /// <summary>The allowed rounding error when comparing quantities of these magnitudes.</summary>
     public static double Slack(double scale, double a, double b) =>
