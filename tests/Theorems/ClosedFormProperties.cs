@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Reproduction.Theory;
+using Reproduction.Theory.Checks;
 using Reproduction.Theory.Trainers;
 
 namespace Repro.Tests.Theorems;
@@ -86,13 +87,11 @@ public sealed class ClosedFormProperties
 
     [Property(MaxTest = Suite.Cases)]
     public Property Exact_gradient_ascent_on_J_beta_in_logit_space_increases_J_beta_and_converges_to_p_star() =>
-        Prop.ForAll(Generators.From((s, nx, ny) =>
-            (Q: new PromptDistribution(s.Simplex(Math.Min(nx, 3), 10)), Ref: s.Policy(Math.Min(nx, 3), Math.Min(ny, 4), 10),
-             R: s.Rewards(Math.Min(nx, 3), Math.Min(ny, 4), RewardKind.Uniform), Beta: s.Uniform(0.5, 2))), g =>
+        Prop.ForAll(Generators.From((s, _, _) => ClosedFormChecks.AscentInstance(s)), g =>
         {
             var (q, refPolicy, r, beta) = g.Value;
             double previous = double.NegativeInfinity;
-            var final = KlRegularisedAscent.Run(q, refPolicy, r, beta, new GradientOptions(1.0 / beta, 3000), (_, pi) =>
+            var final = KlRegularisedAscent.Run(q, refPolicy, r, beta, ClosedFormChecks.AscentOptions(beta), (_, pi) =>
             {
                 var v = RewardObjective.JBeta(q, pi, r, beta, refPolicy);
                 Assert.True(Tolerances.AtMost(previous, v), $"J_β decreased {previous} → {v}");
