@@ -68,7 +68,7 @@ public sealed class ClosedFormProperties
             for (int x = 0; x < c.RefPolicy.Prompts; x++)
                 Assert.True(Tolerances.AtMost(Divergence.TotalVariation(c.PStar, c.RefPolicy, x), (Math.Exp(2 * c.R.RMax / c.Beta) - 1) / 2));
             var huge = GibbsOptimum.Optimum(c.RefPolicy, c.R, 1e12);
-            for (int x = 0; x < c.RefPolicy.Prompts; x++) Assert.True(Divergence.TotalVariation(huge, c.RefPolicy, x) < 1e-10);
+            for (int x = 0; x < c.RefPolicy.Prompts; x++) Assert.True(Divergence.TotalVariation(huge, c.RefPolicy, x) <= Tolerances.Relative);
         });
 
     [Property(MaxTest = Suite.Cases)]
@@ -98,8 +98,31 @@ public sealed class ClosedFormProperties
                 previous = v;
             });
             var pStar = GibbsOptimum.Optimum(refPolicy, r, beta);
-            for (int x = 0; x < q.Count; x++) Assert.True(Divergence.TotalVariation(final, pStar, x) < 1e-8);
+            for (int x = 0; x < q.Count; x++) Assert.True(Divergence.TotalVariation(final, pStar, x) <= Tolerances.ConvergedTotalVariation);
         });
+
+    /// <summary>
+    /// Regression found by FsCheck (InstanceSpec Seed = 1732059329, 3 prompts × 4 responses, β ≈ 0.506, |r| ≤ 1): the ascent's
+    /// linear rate is ~ η·β·q(x)·min p*(·|x), and here p*(y=2|x=1) is tiny, so 3000 steps end at TV ≈ 1.1e-8. The convergence
+    /// property therefore draws from <see cref="ClosedFormChecks.AscentInstance"/>, whose iteration budget is measured.
+    /// </summary>
+    [Fact]
+    public void Regression_ascent_on_an_instance_with_a_nearly_dead_response_converges_but_needs_more_than_3000_steps()
+    {
+        var s = new InstanceSampler(1732059329);
+        var q = new PromptDistribution(s.Simplex(3, 10));
+        var refPolicy = s.Policy(3, 4, 10);
+        var r = s.Rewards(3, 4, RewardKind.Uniform);
+        var beta = s.Uniform(0.5, 2);
+        var pStar = GibbsOptimum.Optimum(refPolicy, r, beta);
+        double Distance(int iterations)
+        {
+            var p = KlRegularisedAscent.Run(q, refPolicy, r, beta, new GradientOptions(1.0 / beta, iterations));
+            return Enumerable.Range(0, 3).Max(x => Divergence.TotalVariation(p, pStar, x));
+        }
+        Assert.True(Distance(3000) > Tolerances.ConvergedTotalVariation);
+        Assert.True(Distance(8000) <= Tolerances.AbsoluteFloor);
+    }
 
     [Fact]
     public void Log_Z_is_computed_in_log_space_without_overflow_for_tiny_beta()

@@ -41,8 +41,8 @@ public sealed class DivergenceProperties
         {
             var (p, q, _, _) = g.Value;
             var f = ExpectationBound.Extremal(p, q, 1);
-            if (Divergence.TotalVariation(p, q) > 1e-12)
-                Assert.True(ExpectationBound.Gap(p, q, f) > ExpectationBound.AsPrintedInEq5(p, q, f) * (1 + 1e-6));
+            if (Divergence.TotalVariation(p, q) > Tolerances.AbsoluteFloor)
+                Assert.True(ExpectationBound.Gap(p, q, f) > ExpectationBound.AsPrintedInEq5(p, q, f) * (1 + Tolerances.ClearlyNonZero)); // the true gap is 2× the printed bound
         });
 
     [Property(MaxTest = Suite.Cases)]

@@ -33,8 +33,8 @@ public sealed class Lemma1Properties
                 Assert.True(Tolerances.Close(total, 1.0), $"p(.|x={x}) sums to {total}");
                 var withoutEos = model.CompleteResponses().Sum(y => Math.Exp(model.ChainRuleLogProbability(x, y, includeEos: false)));
                 var continues = 1 - Math.Exp(model.LogNext(x, Array.Empty<int>(), model.Eos));
-                if (model.MaxLength >= 1 && continues > 1e-9)
-                    Assert.True(withoutEos >= 1 + continues - 1e-9, $"prefix 'probabilities' sum to {withoutEos}, expected ≥ 1 + {continues}");
+                if (model.MaxLength >= 1 && continues > Tolerances.ClearlyNonZero)
+                    Assert.True(Tolerances.AtMost(1 + continues, withoutEos), $"prefix 'probabilities' sum to {withoutEos}, expected ≥ 1 + {continues}");
             }
         });
 
@@ -49,7 +49,7 @@ public sealed class Lemma1Properties
                     var logEos = model.LogNext(x, y, model.Eos);
                     var gap = model.ChainRuleLogProbability(x, y, includeEos: false) - model.EnumeratedLogProbability(x, y);
                     Assert.True(Tolerances.Close(gap, -logEos), $"gap {gap} vs −log p(EOS) {-logEos}");
-                    if (logEos < -1e-6) Assert.False(Tolerances.Close(gap, 0), "without EOS the chain rule should fail here");
+                    if (logEos < -Tolerances.ClearlyNonZero) Assert.False(Tolerances.Close(gap, 0), "without EOS the chain rule should fail here");
                 }
         });
 
@@ -87,6 +87,6 @@ public sealed class Lemma1Properties
             var sum = data.SumFormLoss(model);
             var mean = data.MeanFormLoss(model);
             Assert.True(Tolerances.Close(sum, data.Count * mean), $"sum {sum} vs n×mean {data.Count * mean}");
-            if (data.Count > 1 && mean > 1e-6) Assert.False(Tolerances.Close(sum, mean), "sum and mean must differ by the factor n");
+            if (data.Count > 1 && mean > Tolerances.ClearlyNonZero) Assert.False(Tolerances.Close(sum, mean), "sum and mean must differ by the factor n");
         });
 }

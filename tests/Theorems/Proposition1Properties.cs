@@ -9,6 +9,9 @@ namespace Repro.Tests.Theorems;
 /// <summary>Proposition 1 (Eq. 14–15; paper.md §3.5): |J(p₂) − J(p₁)| ≤ R_max·√(2B).</summary>
 public sealed class Proposition1Properties
 {
+    /// <summary>1 − ratio ≈ ε²/3 for the tightness family (3.3e-7 at ε = 1e-3), so at ε = 1e-4 it is ~3e-9; 1e-7 leaves room for rounding.</summary>
+    private const double TightnessDeficitAtEpsilon1e4 = 1e-7;
+
     [Property(MaxTest = Suite.Cases)]
     public Property Reward_change_is_at_most_Rmax_sqrt_2B_in_both_directions() =>
         Prop.ForAll(Generators.RlThenSft, g =>
@@ -46,9 +49,9 @@ public sealed class Proposition1Properties
     {
         var eps = new[] { 0.4, 0.1, 1e-2, 1e-3, 1e-4 };
         var ratios = eps.Select(e => Proposition1Checks.TightnessRatio(e)).ToArray();
-        for (int k = 0; k < ratios.Length; k++) Assert.True(ratios[k] <= 1 + 1e-12, $"ratio {ratios[k]} > 1");
+        for (int k = 0; k < ratios.Length; k++) Assert.True(Tolerances.AtMost(ratios[k], 1), $"ratio {ratios[k]} > 1");
         for (int k = 1; k < ratios.Length; k++) Assert.True(ratios[k] > ratios[k - 1]);
-        Assert.True(ratios[^1] > 1 - 1e-7, $"ratio at ε=1e-4 is {ratios[^1]}");
+        Assert.True(ratios[^1] > 1 - TightnessDeficitAtEpsilon1e4, $"ratio at ε=1e-4 is {ratios[^1]}");
         Assert.True(ratios[0] < 0.99, "away from ε → 0 the bound is loose");
     }
 

@@ -31,7 +31,7 @@ public sealed class SpeculativeV2Properties
                 var grad = LogitGradients.JBeta(q, pi, r, beta, refPolicy);
                 trajectory.Add((LogitGradients.Dot(grad, grad), jStar - RewardObjective.JBeta(q, pi, r, beta, refPolicy)));
             });
-            var floor = 1e-11 * (1 + r.RMax);
+            var floor = SpeculativeChecks.GapFloor * (1 + r.RMax);
             var mu = PlTemplates.EmpiricalPlConstant(trajectory, floor);
             Assert.True(mu > 0, "J_β should satisfy PL along the trajectory (strongly concave near p*)");
             for (int k = 0; k + 1 < trajectory.Count && trajectory[k + 1].Gap > floor; k++)
@@ -63,10 +63,10 @@ public sealed class SpeculativeV2Properties
             var tStar = PlTemplates.OptimalDuration(g0, mu, lambda, ell, grad);
             // Φ'(t) = 2μg₀e^{−2μt} − λℓG²t vanishes at t*.
             var derivative = 2 * mu * g0 * Math.Exp(-2 * mu * tStar) - lambda * ell * grad * grad * tStar;
-            Assert.True(Math.Abs(derivative) <= 1e-9 * (2 * mu * g0), $"Φ'(t*) = {derivative}");
+            Assert.True(Math.Abs(derivative) <= Tolerances.Relative * (2 * mu * g0), $"Φ'(t*) = {derivative}");
             var best = PlTemplates.DurationObjective(tStar, g0, mu, lambda, ell, grad);
             foreach (var f in new[] { 0.0, 0.5, 0.9, 0.99, 1.01, 1.1, 2.0 })
-                Assert.True(PlTemplates.DurationObjective(f * tStar, g0, mu, lambda, ell, grad) <= best + 1e-12 * Math.Max(1, Math.Abs(best)));
+                Assert.True(PlTemplates.DurationObjective(f * tStar, g0, mu, lambda, ell, grad) <= best + Tolerances.Slack(1, best, best));
         });
 
     [Property(MaxTest = Suite.Cases)]

@@ -102,7 +102,7 @@ public sealed class Theorem31Properties
                 var beta = factor * range;
                 var exact = SftThenRlCoupling.C1Formula(i.Q, i.Data, i.Data, i.R, beta);
                 var asymptote = SftThenRlCoupling.LargeBetaAsymptote(i.Q, i.Data, i.R, beta);
-                if (asymptote > 1e-12) Assert.True(Math.Abs(exact / asymptote - 1) <= range / beta, $"β={beta}: C1={exact}, asymptote={asymptote}");
+                if (asymptote > Tolerances.AbsoluteFloor) Assert.True(Math.Abs(exact / asymptote - 1) <= range / beta, $"β={beta}: C1={exact}, asymptote={asymptote}");
             }
         });
 

@@ -13,6 +13,17 @@ public static class Tolerances
     /// <summary>Probability rows must sum to 1 within this (inputs are built in float64 and renormalised once).</summary>
     public const double Normalisation = 1e-12;
 
+    /// <summary>An iterative method has reached its target distribution when TV ≤ this: 10× the distance at which float64
+    /// softmax logits stop changing the probabilities' 8th digit, and far below any discrepancy a wrong update rule leaves.</summary>
+    public const double ConvergedTotalVariation = 1e-8;
+
+    /// <summary>A quantity is "clearly non-zero" above this: 1000× <see cref="Relative"/>, so rounding can never reach it.</summary>
+    public const double ClearlyNonZero = 1e-6;
+
+    /// <summary>Absolute values below this are dominated by the ~1e-16 absolute rounding of differences such as
+    /// log Z − E r/β; ratios against them are not meaningful.</summary>
+    public const double AbsoluteFloor = 1e-12;
+
     /// <summary>True when a and b agree to <see cref="Relative"/> of their magnitude (or of <paramref name="scale"/>, at least 1).</summary>
     public static bool Close(double a, double b, double scale = 1.0) =>
         a == b || Math.Abs(a - b) <= Slack(scale, a, b); // a == b also covers equal infinities (e.g. +∞ losses on both sides)

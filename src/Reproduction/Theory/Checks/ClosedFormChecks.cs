@@ -123,7 +123,7 @@ public static class ClosedFormChecks
                 });
                 var pStar = GibbsOptimum.Optimum(refPolicy, r, beta);
                 var tv = Enumerable.Range(0, q.Count).Max(x => Divergence.TotalVariation(final, pStar, x));
-                t.Record(1e-8 - tv, tv <= 1e-8, () => $"after the ascent TV(p_T, p*) = {tv}");
+                t.Record(Tolerances.ConvergedTotalVariation - tv, tv <= Tolerances.ConvergedTotalVariation, () => $"after the ascent TV(p_T, p*) = {tv}");
             }
             return new CheckOutcome(t, "η = 1/β, 3000 iterations, converged to TV ≤ 1e-8");
         });

@@ -19,6 +19,9 @@ public static class SpeculativeChecks
     /// <summary>A step size below 1/L for J_β in logits (L ≤ β/2 + 3R_max/2 per prompt; q ≤ 1).</summary>
     public static double SafeStep(double beta, double rMax) => 1.0 / (beta + 2 * rMax);
 
+    /// <summary>Optimality gaps J* − J below this (relative to 1 + R_max) are rounding noise: the PL ratio ‖∇J‖²/(2g) is not evaluated there.</summary>
+    public const double GapFloor = 1e-11;
+
     public static TheoryCheck PlRate => new("v2-speculative-pl-rate",
         "[speculative] PL template 1: gradient ascent on J_β with η ≤ 1/L gives J* − J_k ≤ (1 − ημ̂)^k (J* − J_0), μ̂ the empirical PL constant",
         CheckSource.Speculative, Verdict.Holds, ctx =>
@@ -36,7 +39,7 @@ public static class SpeculativeChecks
                     var g = LogitGradients.JBeta(q, pi, r, beta, refPolicy);
                     trajectory.Add((LogitGradients.Dot(g, g), jStar - RewardObjective.JBeta(q, pi, r, beta, refPolicy)));
                 });
-                var floor = 1e-11 * (1 + r.RMax);
+                var floor = GapFloor * (1 + r.RMax);
                 var mu = PlTemplates.EmpiricalPlConstant(trajectory, floor);
                 for (int k = 0; k + 1 < trajectory.Count && trajectory[k + 1].Gap > floor; k++)
                 {

@@ -134,7 +134,7 @@ public static class Theorem31Checks
                     var big = 50 * range * s.Uniform(1, 20);
                     var exact = SftThenRlCoupling.C1Formula(i.Q, i.Data, i.Data, i.R, big);
                     var asym = SftThenRlCoupling.LargeBetaAsymptote(i.Q, i.Data, i.R, big);
-                    if (asym > 1e-12) // far above the ~1e-16 absolute rounding of log Z − E r/β
+                    if (asym > Tolerances.AbsoluteFloor)
                         t.AtMost(Math.Abs(exact / asym - 1), range / big, () => $"large-beta asymptote: beta={big}, C1={exact}, asymptote={asym}: {i}");
                 }
                 // β → 0: |C1 − asymptote| ≤ E_q[p_D(off)/p_D(argmax)·e^{−Δ/β}] (log(1+u) ≤ u).
