@@ -55,6 +55,9 @@ public sealed class Theorem31Properties
                 Assert.True(Tolerances.Close(gain, jeffreys, i.R.RMax), $"x={x}: gain {gain} vs β·Jeffreys {jeffreys}");
                 Assert.True(gain >= -Tolerances.Slack(i.R.RMax, gain, 0));
             }
+            // §3.4(d), equivalently: C1 = ΔJ/β − E_q KL(p⁽²⁾‖p⁽¹⁾).
+            var deltaJ = RewardObjective.J(i.Q, p2, i.R) - RewardObjective.J(i.Q, i.SftCheckpoint, i.R);
+            Assert.True(Tolerances.Close(C1(i), deltaJ / i.Beta - Divergence.ExpectedKl(i.Q, p2, i.SftCheckpoint), Scale(i)));
         });
 
     [Property(MaxTest = Suite.Cases)]
@@ -67,6 +70,8 @@ public sealed class Theorem31Properties
             var gain = RewardObjective.J(i.Q, i.RlCheckpoint, i.R) - RewardObjective.J(i.Q, i.SftCheckpoint, i.R);
             Assert.Equal(constant, Math.Abs(c1) <= Tolerances.Slack(Scale(i), c1, 0));
             Assert.Equal(constant, Math.Abs(gain) <= Tolerances.Slack(i.R.RMax, gain, 0));
+            if (constant) // §3.4(h): then RL does not move the policy at all on the prompts that matter
+                foreach (var x in i.Q.Support) Assert.True(Divergence.TotalVariation(i.RlCheckpoint, i.SftCheckpoint, x) <= Tolerances.Relative);
         });
 
     [Property(MaxTest = Suite.Cases)]
