@@ -102,6 +102,24 @@ public sealed class ClosedFormProperties
         });
 
     [Property(MaxTest = Suite.Cases)]
+    public Property The_J_beta_and_SFT_logit_gradients_match_finite_differences() =>
+        Prop.ForAll(Generators.From((s, nx, ny) => (Q: new PromptDistribution(s.Simplex(nx, 1)), Ref: s.Policy(nx, ny, 1), Pi: s.Policy(nx, ny, 1),
+            Data: s.Policy(nx, ny, 1), R: s.Rewards(nx, ny, RewardKind.Uniform), Beta: s.Uniform(0.1, 2))), g =>
+        {
+            var (q, refPolicy, pi, data, r, beta) = g.Value;
+            var gradJ = LogitGradients.JBeta(q, pi, r, beta, refPolicy);
+            var gradS = LogitGradients.Sft(q, data, pi);
+            for (int x = 0; x < pi.Prompts; x++)
+                for (int y = 0; y < pi.Responses; y++)
+                {
+                    var fdJ = TabularGrpoProperties.FiniteDifference(p => RewardObjective.JBeta(q, p, r, beta, refPolicy), pi, x, y, 1e-5);
+                    var fdS = TabularGrpoProperties.FiniteDifference(p => SftLoss.Expected(q, data, p), pi, x, y, 1e-5);
+                    Assert.True(Math.Abs(fdJ - gradJ[x][y]) <= TabularGrpoProperties.FiniteDifferenceTolerance, $"dJ_β/dθ[{x},{y}]: {gradJ[x][y]} vs {fdJ}");
+                    Assert.True(Math.Abs(fdS - gradS[x][y]) <= TabularGrpoProperties.FiniteDifferenceTolerance, $"dL/dθ[{x},{y}]: {gradS[x][y]} vs {fdS}");
+                }
+        });
+
+    [Property(MaxTest = Suite.Cases)]
     public Property Trainers_leave_prompts_outside_the_support_of_q_unchanged() =>
         Prop.ForAll(Generators.ClosedForm, g =>
         {

@@ -46,6 +46,26 @@ public static class TabularGrpo
     }
 
     /// <summary>
+    /// The surrogate (1/|batch|)Σ_x (1/G)Σ_i [min(ρ_i A_i, clip(ρ_i, 1−ε, 1+ε) A_i) − β·k3_i] whose gradient
+    /// <see cref="SurrogateGradient"/> returns (evaluated at the current policy π; π_old fixed).
+    /// </summary>
+    public static double SurrogateObjective(TabularPolicy pi, TabularPolicy old, TabularPolicy refPolicy,
+        IReadOnlyList<(int X, int[] Ys, double[] A)> batch, GrpoOptions o)
+    {
+        double total = 0;
+        foreach (var (x, ys, a) in batch)
+            for (int i = 0; i < ys.Length; i++)
+            {
+                var y = ys[i];
+                var rho = Math.Exp(pi.Log(x, y) - old.Log(x, y));
+                var u = refPolicy.Log(x, y) - pi.Log(x, y);
+                var k3 = Math.Exp(u) - u - 1;
+                total += Math.Min(rho * a[i], Math.Clamp(rho, 1 - o.ClipEpsilon, 1 + o.ClipEpsilon) * a[i]) - o.KlCoefficient * k3;
+            }
+        return total / (batch.Count * o.GroupSize);
+    }
+
+    /// <summary>
     /// ∇_θ of (1/|batch|)Σ_x (1/G)Σ_i [min(ρ_i A_i, clip(ρ_i, 1±ε) A_i) − β·k3_i], ρ_i = π(y_i)/π_old(y_i); ∂ρ/∂θ_z = ρ(1[z=y] − π_z).
     /// </summary>
     public static double[][] SurrogateGradient(TabularPolicy pi, TabularPolicy old, TabularPolicy refPolicy,
