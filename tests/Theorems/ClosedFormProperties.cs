@@ -114,8 +114,8 @@ public sealed class ClosedFormProperties
                 {
                     var fdJ = TabularGrpoProperties.FiniteDifference(p => RewardObjective.JBeta(q, p, r, beta, refPolicy), pi, x, y, 1e-5);
                     var fdS = TabularGrpoProperties.FiniteDifference(p => SftLoss.Expected(q, data, p), pi, x, y, 1e-5);
-                    Assert.True(Math.Abs(fdJ - gradJ[x][y]) <= TabularGrpoProperties.FiniteDifferenceTolerance, $"dJ_β/dθ[{x},{y}]: {gradJ[x][y]} vs {fdJ}");
-                    Assert.True(Math.Abs(fdS - gradS[x][y]) <= TabularGrpoProperties.FiniteDifferenceTolerance, $"dL/dθ[{x},{y}]: {gradS[x][y]} vs {fdS}");
+                    Assert.True(Math.Abs(fdJ - gradJ[x][y]) <= TabularGrpoProperties.FiniteDifferenceTolerance * Math.Max(1, Math.Abs(gradJ[x][y])), $"dJ_β/dθ[{x},{y}]: {gradJ[x][y]} vs {fdJ}");
+                    Assert.True(Math.Abs(fdS - gradS[x][y]) <= TabularGrpoProperties.FiniteDifferenceTolerance * Math.Max(1, Math.Abs(gradS[x][y])), $"dL/dθ[{x},{y}]: {gradS[x][y]} vs {fdS}");
                 }
         });
 
