@@ -3,7 +3,8 @@ namespace Reproduction.Theory.Checks;
 /// <summary>Every check of the theory suite, in report order, and the runner behind `repro theory`.</summary>
 public static class TheoryChecks
 {
-    public const int DefaultSeed = 2601_07389 % 1_000_000_007;
+    /// <summary>The default seed: the arXiv id 2601.07389 without the dot.</summary>
+    public const int DefaultSeed = 260107389;
     public const int DefaultCases = 300;
 
     public static IReadOnlyList<TheoryCheck> All { get; } =
