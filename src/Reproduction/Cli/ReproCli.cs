@@ -21,6 +21,7 @@ public static class ReproCli
         root.Subcommands.Add(BaselineCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
+        root.Subcommands.Add(TheoryCommand.Create());
         return root;
     }
 
