@@ -2,8 +2,11 @@ using System.Text.Json;
 
 namespace Repro.Tests.Text;
 
-/// <summary>One line of shared/golden/tokenizer/*.jsonl: the reference ids and decoding of a text.</summary>
-public sealed record GoldenCase(string File, int Line, string Category, string Text, int[] Ids, string Decoded)
+/// <summary>
+/// One line of a golden tokenizer file: the reference ids and decoding of a text, and where the file has it, the
+/// decoding with skip_special_tokens (<see cref="Skipped"/>).
+/// </summary>
+public sealed record GoldenCase(string File, int Line, string Category, string Text, int[] Ids, string Decoded, string? Skipped)
 {
     public static GoldenCase Parse(string file, int line, string json)
     {
@@ -14,7 +17,8 @@ public sealed record GoldenCase(string File, int Line, string Category, string T
             root.TryGetProperty("category", out var c) ? c.GetString() ?? "" : "",
             root.GetProperty("text").GetString()!,
             root.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
-            root.GetProperty("decoded").GetString()!);
+            root.GetProperty("decoded").GetString()!,
+            root.TryGetProperty("skipped", out var skipped) ? skipped.GetString() : null);
     }
 
     /// <summary>Every case of one .jsonl file, in file order (line numbers from 1; blank lines skipped).</summary>
