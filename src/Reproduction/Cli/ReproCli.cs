@@ -15,6 +15,9 @@ public static class ReproCli
             "Reinforcement Learning in Post-training' (arXiv 2601.07389).");
         root.Options.Add(Verbose);
         root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(LogitsCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
         return root;
     }
 
@@ -24,7 +27,8 @@ public static class ReproCli
         var parse = root.Parse(args);
         try
         {
-            return parse.Invoke();
+            // The default handler would print a stack trace and return 1; bad input must be exit code 2 and one line.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (e is ReproException or IOException or UnauthorizedAccessException)
         {
