@@ -40,6 +40,15 @@ public sealed record Qwen3Config
     /// <summary>The dtype the weights were saved in (`torch_dtype`, or `dtype` in newer transformers).</summary>
     [JsonPropertyName("torch_dtype")] public string? TorchDtype { get; init; }
 
+    /// <summary>
+    /// transformers' `_attn_implementation` (not saved to config.json): "eager" is the explicit path that matches HF
+    /// eager bit for bit in structure; "sdpa" uses torch's scaled_dot_product_attention (faster, float32-exact to ~1e-6).
+    /// </summary>
+    [JsonIgnore] public string AttnImplementation { get; init; } = Eager;
+
+    public const string Eager = "eager";
+    public const string Sdpa = "sdpa";
+
     /// <summary>GQA: query heads per KV head (`num_key_value_groups`).</summary>
     [JsonIgnore] public long NumKeyValueGroups => NumAttentionHeads / NumKeyValueHeads;
 

@@ -47,13 +47,15 @@ public sealed class Qwen3ForCausalLM : nn.Module
     /// Loads an HF model folder (config.json, generation_config.json, safetensors single or sharded), converting
     /// weights to `dtype` (float32, bfloat16 or float64) one tensor at a time. The checkpoint must hold exactly the
     /// parameters the config implies (a tied `lm_head.weight` copy is accepted and ignored).
+    /// `attnImplementation`: "eager" (default; HF's eager path) or "sdpa" (torch SDPA; see <see cref="Qwen3Config.AttnImplementation"/>).
     /// </summary>
-    public static Qwen3ForCausalLM FromPretrained(string folder, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    public static Qwen3ForCausalLM FromPretrained(string folder, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        string attnImplementation = Qwen3Config.Eager)
     {
         if (!Directory.Exists(folder)) throw ReproException.ForFile(folder, "model folder not found");
         if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float64 or ScalarType.Float16))
             throw new ReproException($"--dtype: {dtype} is not a floating compute dtype");
-        var config = Qwen3Config.Load(folder);
+        var config = Qwen3Config.Load(folder) with { AttnImplementation = attnImplementation };
         var generation = GenerationConfig.Load(folder, config);
         var reader = SafetensorsReader.Open(folder);
         var expected = config.ParameterShapes();
