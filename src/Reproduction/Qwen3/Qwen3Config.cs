@@ -33,6 +33,8 @@ public sealed record Qwen3Config
     [JsonPropertyName("tie_word_embeddings")] public bool TieWordEmbeddings { get; init; }
     [JsonPropertyName("attention_bias")] public bool AttentionBias => false;
     [JsonPropertyName("attention_dropout")] public double AttentionDropout { get; init; }
+    /// <summary>Std of the normal init of linear and embedding weights (transformers `_init_weights`).</summary>
+    [JsonPropertyName("initializer_range")] public double InitializerRange { get; init; } = 0.02;
     [JsonPropertyName("use_sliding_window")] public bool UseSlidingWindow => false;
     [JsonPropertyName("bos_token_id")] public long? BosTokenId { get; init; }
     [JsonPropertyName("eos_token_id")] public long? EosTokenId { get; init; }
@@ -132,6 +134,7 @@ public sealed record Qwen3Config
             RopeTheta = theta,
             TieWordEmbeddings = f.Bool("tie_word_embeddings", false),
             AttentionDropout = f.Double("attention_dropout", 0.0),
+            InitializerRange = f.Double("initializer_range", 0.02),
             BosTokenId = f.OptionalLong("bos_token_id"),
             EosTokenId = eos,
             PadTokenId = f.OptionalLong("pad_token_id"),

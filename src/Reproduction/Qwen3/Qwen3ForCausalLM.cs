@@ -66,6 +66,34 @@ public sealed class Qwen3ForCausalLM : nn.Module
     }
 
     /// <summary>
+    /// A freshly initialised model, as transformers' `_init_weights` does it: linear and embedding weights
+    /// ~ N(0, initializer_range²) (the pad_token_id embedding row zeroed), RMSNorm weights 1. Drawn in float32 from a
+    /// generator seeded with `seed` (same seed, same weights), in <see cref="Qwen3Config.ParameterShapes"/> order, then cast to `dtype`.
+    /// </summary>
+    public static Qwen3ForCausalLM Initialize(Qwen3Config config, ulong seed, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        GenerationConfig? generationConfig = null)
+    {
+        using var generator = new torch.Generator(seed);
+        using var noGrad = torch.no_grad();
+        var shapes = config.ParameterShapes().ToDictionary(p => p.Name, p => p.Shape);
+        var drawn = new Dictionary<string, Tensor>();
+        foreach (var (name, shape) in config.ParameterShapes())
+        {
+            Tensor t;
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.EndsWith("layernorm.weight", StringComparison.Ordinal))
+                t = torch.ones(shape, ScalarType.Float32);
+            else
+                t = torch.normal(0.0, config.InitializerRange, shape, ScalarType.Float32, generator: generator);
+            if (name == "model.embed_tokens.weight" && config.PadTokenId is { } pad && pad >= 0 && pad < config.VocabSize)
+                t[pad].zero_();
+            drawn[name] = t.to(dtype, device ?? torch.CPU).DetachFromDisposeScope();
+            if (!ReferenceEquals(drawn[name], t)) t.Dispose();
+        }
+        return new Qwen3ForCausalLM(config, name => drawn.Remove(name, out var t) ? t
+            : throw new InvalidOperationException($"no initial value for '{name}'"), generationConfig);
+    }
+
+    /// <summary>
     /// Forward pass. input_ids [B, T] int64; attention_mask [B, past+T] 0/1 (null: no padding); position_ids [B, T]
     /// (null: HF forward's default arange(past, past+T), not pad-adjusted); a KV cache for incremental decoding.
     /// `logitsToKeep` as in HF: 0 = logits for all positions, n > 0 = the last n positions only, null = no logits
