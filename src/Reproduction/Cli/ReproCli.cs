@@ -22,6 +22,9 @@ public static class ReproCli
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(TheoryCommand.Create());
+        root.Subcommands.Add(LogitsCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
         return root;
     }
 
@@ -31,6 +34,7 @@ public static class ReproCli
         var parse = root.Parse(args);
         try
         {
+            // The default handler would print a stack trace and return 1; bad input must be exit code 2 and one line.
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (e is ReproException or IOException or UnauthorizedAccessException)

@@ -26,6 +26,7 @@ public sealed class Qwen3Attention : nn.Module
     private readonly long _kvHeads;
     private readonly long _headDim;
     private readonly double _scaling;
+    private readonly bool _sdpa;
 
     public Qwen3Attention(Qwen3Config config, Func<string, Tensor> weights) : base(nameof(Qwen3Attention))
     {
@@ -40,6 +41,12 @@ public sealed class Qwen3Attention : nn.Module
         _kvHeads = config.NumKeyValueHeads;
         _headDim = config.HeadDim;
         _scaling = config.Scaling;
+        _sdpa = config.AttnImplementation switch
+        {
+            Qwen3Config.Eager => false,
+            Qwen3Config.Sdpa => true,
+            var other => throw new ReproException($"attn_implementation: \"{other}\" is not supported (eager or sdpa)"),
+        };
         RegisterComponents();
     }
 
@@ -70,6 +77,15 @@ public sealed class Qwen3Attention : nn.Module
         k = RepeatKv(k, _heads / _kvHeads);
         v = RepeatKv(v, _heads / _kvHeads);
 
+        Tensor attn;
+        if (_sdpa && trace is null)
+        {
+            // SDPA's default scale is 1/sqrt(head_dim), which is Qwen3's `scaling`; the finite additive mask keeps pad rows finite.
+            attn = nn.functional.scaled_dot_product_attention(q, k, v, mask);
+            attn = attn.transpose(1, 2).contiguous().reshape(b, t, _heads * _headDim);
+            return _oProj.forward(attn);
+        }
+
         var scores = torch.matmul(q, k.transpose(2, 3)) * _scaling;
         if (mask is not null) scores = scores + mask;
         // HF: softmax(..., dtype=float32).to(query.dtype); the float64 reference keeps float64.
@@ -77,7 +93,7 @@ public sealed class Qwen3Attention : nn.Module
         var probs = scores.softmax(-1, softmaxDtype).to(q.dtype);
         trace?.Invoke("attn_probs", probs);
 
-        var attn = torch.matmul(probs, v).transpose(1, 2).contiguous().reshape(b, t, _heads * _headDim);
+        attn = torch.matmul(probs, v).transpose(1, 2).contiguous().reshape(b, t, _heads * _headDim);
         trace?.Invoke("attn_out", attn);
         var o = _oProj.forward(attn);
         trace?.Invoke("o_proj", o);

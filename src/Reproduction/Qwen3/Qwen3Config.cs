@@ -33,12 +33,23 @@ public sealed record Qwen3Config
     [JsonPropertyName("tie_word_embeddings")] public bool TieWordEmbeddings { get; init; }
     [JsonPropertyName("attention_bias")] public bool AttentionBias => false;
     [JsonPropertyName("attention_dropout")] public double AttentionDropout { get; init; }
+    /// <summary>Std of the normal init of linear and embedding weights (transformers `_init_weights`).</summary>
+    [JsonPropertyName("initializer_range")] public double InitializerRange { get; init; } = 0.02;
     [JsonPropertyName("use_sliding_window")] public bool UseSlidingWindow => false;
     [JsonPropertyName("bos_token_id")] public long? BosTokenId { get; init; }
     [JsonPropertyName("eos_token_id")] public long? EosTokenId { get; init; }
     [JsonPropertyName("pad_token_id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? PadTokenId { get; init; }
     /// <summary>The dtype the weights were saved in (`torch_dtype`, or `dtype` in newer transformers).</summary>
     [JsonPropertyName("torch_dtype")] public string? TorchDtype { get; init; }
+
+    /// <summary>
+    /// transformers' `_attn_implementation` (not saved to config.json): "eager" is the explicit path that matches HF
+    /// eager bit for bit in structure; "sdpa" uses torch's scaled_dot_product_attention (faster, float32-exact to ~1e-6).
+    /// </summary>
+    [JsonIgnore] public string AttnImplementation { get; init; } = Eager;
+
+    public const string Eager = "eager";
+    public const string Sdpa = "sdpa";
 
     /// <summary>GQA: query heads per KV head (`num_key_value_groups`).</summary>
     [JsonIgnore] public long NumKeyValueGroups => NumAttentionHeads / NumKeyValueHeads;
@@ -123,6 +134,7 @@ public sealed record Qwen3Config
             RopeTheta = theta,
             TieWordEmbeddings = f.Bool("tie_word_embeddings", false),
             AttentionDropout = f.Double("attention_dropout", 0.0),
+            InitializerRange = f.Double("initializer_range", 0.02),
             BosTokenId = f.OptionalLong("bos_token_id"),
             EosTokenId = eos,
             PadTokenId = f.OptionalLong("pad_token_id"),

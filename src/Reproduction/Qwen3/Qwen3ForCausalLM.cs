@@ -47,13 +47,15 @@ public sealed class Qwen3ForCausalLM : nn.Module
     /// Loads an HF model folder (config.json, generation_config.json, safetensors single or sharded), converting
     /// weights to `dtype` (float32, bfloat16 or float64) one tensor at a time. The checkpoint must hold exactly the
     /// parameters the config implies (a tied `lm_head.weight` copy is accepted and ignored).
+    /// `attnImplementation`: "eager" (default; HF's eager path) or "sdpa" (torch SDPA; see <see cref="Qwen3Config.AttnImplementation"/>).
     /// </summary>
-    public static Qwen3ForCausalLM FromPretrained(string folder, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    public static Qwen3ForCausalLM FromPretrained(string folder, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        string attnImplementation = Qwen3Config.Eager)
     {
         if (!Directory.Exists(folder)) throw ReproException.ForFile(folder, "model folder not found");
         if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float64 or ScalarType.Float16))
             throw new ReproException($"--dtype: {dtype} is not a floating compute dtype");
-        var config = Qwen3Config.Load(folder);
+        var config = Qwen3Config.Load(folder) with { AttnImplementation = attnImplementation };
         var generation = GenerationConfig.Load(folder, config);
         var reader = SafetensorsReader.Open(folder);
         var expected = config.ParameterShapes();
@@ -61,6 +63,34 @@ public sealed class Qwen3ForCausalLM : nn.Module
         reader.Validate(expected, optional);
         using var noGrad = torch.no_grad();
         return new Qwen3ForCausalLM(config, name => reader.Load(name, dtype, device).DetachFromDisposeScope(), generation);
+    }
+
+    /// <summary>
+    /// A freshly initialised model, as transformers' `_init_weights` does it: linear and embedding weights
+    /// ~ N(0, initializer_range²) (the pad_token_id embedding row zeroed), RMSNorm weights 1. Drawn in float32 from a
+    /// generator seeded with `seed` (same seed, same weights), in <see cref="Qwen3Config.ParameterShapes"/> order, then cast to `dtype`.
+    /// </summary>
+    public static Qwen3ForCausalLM Initialize(Qwen3Config config, ulong seed, ScalarType dtype = ScalarType.Float32, Device? device = null,
+        GenerationConfig? generationConfig = null)
+    {
+        using var generator = new torch.Generator(seed);
+        using var noGrad = torch.no_grad();
+        var shapes = config.ParameterShapes().ToDictionary(p => p.Name, p => p.Shape);
+        var drawn = new Dictionary<string, Tensor>();
+        foreach (var (name, shape) in config.ParameterShapes())
+        {
+            Tensor t;
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.EndsWith("layernorm.weight", StringComparison.Ordinal))
+                t = torch.ones(shape, ScalarType.Float32);
+            else
+                t = torch.normal(0.0, config.InitializerRange, shape, ScalarType.Float32, generator: generator);
+            if (name == "model.embed_tokens.weight" && config.PadTokenId is { } pad && pad >= 0 && pad < config.VocabSize)
+                t[pad].zero_();
+            drawn[name] = t.to(dtype, device ?? torch.CPU).DetachFromDisposeScope();
+            if (!ReferenceEquals(drawn[name], t)) t.Dispose();
+        }
+        return new Qwen3ForCausalLM(config, name => drawn.Remove(name, out var t) ? t
+            : throw new InvalidOperationException($"no initial value for '{name}'"), generationConfig);
     }
 
     /// <summary>

@@ -62,4 +62,11 @@ public sealed class Qwen3Model : nn.Module
         cache?.Advance(t);
         return (_norm.forward(x), hidden);
     }
+
+    /// <summary>The rotary tables are not parameters or buffers (not in checkpoints), so they are freed here.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _rotary.Dispose();
+        base.Dispose(disposing);
+    }
 }

@@ -95,6 +95,25 @@ public sealed class SafetensorsWriterTests
     }
 
     [Fact]
+    public void Save_pretrained_copies_tokenizer_files_from_the_source_folder()
+    {
+        var g = GoldenQwen3.Get("f32.float32");
+        using var tmp = new TempFolder();
+        var source = Path.Combine(tmp.Path, "src");
+        Directory.CreateDirectory(source);
+        foreach (var f in Directory.GetFiles(g.CheckpointFolder)) File.Copy(f, Path.Combine(source, Path.GetFileName(f)));
+        File.WriteAllText(Path.Combine(source, "tokenizer.json"), "{\"model\":{}}");
+        File.WriteAllText(Path.Combine(source, "tokenizer_config.json"), "{}");
+        var outDir = Path.Combine(tmp.Path, "out");
+        g.Model.SavePretrained(outDir, sourceFolder: source);
+        Assert.Equal("{\"model\":{}}", File.ReadAllText(Path.Combine(outDir, "tokenizer.json")));
+        Assert.True(File.Exists(Path.Combine(outDir, "tokenizer_config.json")));
+        Assert.Equal(
+            File.ReadAllText(Path.Combine(source, "generation_config.json")),
+            File.ReadAllText(Path.Combine(outDir, "generation_config.json")));
+    }
+
+    [Fact]
     public void A_folder_write_is_atomic_and_refuses_to_overwrite_by_default()
     {
         using var tmp = new TempFolder();
