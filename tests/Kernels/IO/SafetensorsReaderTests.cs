@@ -120,6 +120,25 @@ public sealed class SafetensorsReaderTests
         }
     }
 
+    [Theory]
+    [InlineData("model.norm.weight", null, "not mapped")]
+    [InlineData(null, "model.layers.7.mlp.up_proj.weight", "not in this shard")]
+    public void A_shard_index_that_disagrees_with_its_shards_is_refused_naming_the_tensor(string? unmap, string? invent, string problem)
+    {
+        using var tmp = new TempFolder();
+        foreach (var f in Directory.GetFiles(Golden("bf16-sharded"))) System.IO.File.Copy(f, tmp.File(Path.GetFileName(f)));
+        var indexPath = tmp.File(SafetensorsReader.IndexFileName);
+        var index = System.Text.Json.Nodes.JsonNode.Parse(System.IO.File.ReadAllText(indexPath))!;
+        var map = index["weight_map"]!.AsObject();
+        if (unmap is not null) map.Remove(unmap);
+        if (invent is not null) map[invent] = "model-00002-of-00002.safetensors";
+        System.IO.File.WriteAllText(indexPath, index.ToJsonString());
+        var e = Assert.Throws<ReproException>(() => SafetensorsReader.Open(tmp.Path));
+        Assert.Contains((unmap ?? invent)!, e.Message);
+        Assert.Contains(problem, e.Message);
+        Assert.Contains(".safetensors", e.Message);
+    }
+
     [Fact]
     public void A_checkpoint_missing_a_parameter_is_refused_naming_it()
     {
