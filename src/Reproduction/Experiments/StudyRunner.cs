@@ -185,7 +185,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         }
         var config = Qwen3Config.Parse(ConfigJson(encoder), $"preset {preset.Name}: model.config");
         var generation = new GenerationConfig { EosTokenIds = encoder.StopIds, PadTokenId = encoder.PadId };
-        model = Qwen3Initializer.Create(config, seed, dtype, generationConfig: generation);
+        model = Qwen3ForCausalLM.Initialize(config, (ulong)seed, dtype, generationConfig: generation);
         if (preset.Base is { } spec)
         {
             var corpus = BaseModelRecipe.Corpus(encoder, train, spec, (ulong)seed);

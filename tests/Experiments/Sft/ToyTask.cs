@@ -29,5 +29,5 @@ public static class ToyTask
         return list;
     }
 
-    public static Qwen3ForCausalLM Model(long seed = 5, ScalarType dtype = ScalarType.Float32) => Qwen3Initializer.Create(Config(), seed, dtype);
+    public static Qwen3ForCausalLM Model(long seed = 5, ScalarType dtype = ScalarType.Float32) => Qwen3ForCausalLM.Initialize(Config(), (ulong)seed, dtype);
 }
