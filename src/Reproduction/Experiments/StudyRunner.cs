@@ -114,20 +114,21 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
                 StopWhen = h => Plateaued(h, rl),
             };
             var histB = grpoB.Train();
-            rlStepsB = histB.Count;
-            Log($"seed {seed}: GRPO stopped after {rlStepsB} steps ({(rlStepsB < rl.MaxSteps ? "reward plateau" : "step cap")}), mean@1 robust {robust[^1].Value:F3} (base {robust[0].Value:F3})");
+            rlStepsB = Math.Max(rlStepsB, histB.Count);
+            int seedRlSteps = histB.Count;
+            Log($"seed {seed}: GRPO stopped after {seedRlSteps} steps ({(seedRlSteps < rl.MaxSteps ? "reward plateau" : "step cap")}), mean@1 robust {robust[^1].Value:F3} (base {robust[0].Value:F3})");
             SaveModel(b, encoder, Path.Combine(seedDir, "rl-then-sft", "after-grpo"));
             var sftB = new SftTrainer(b, preset.Sft with { Seed = seed }, sftTrain, null, encoder.PadId)
             {
-                StepOffset = rlStepsB,
+                StepOffset = seedRlSteps,
                 Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-rl-then-sft-sft.jsonl")),
                 OnEval = EvalRewards,
             };
             sftB.Train();
             Log($"seed {seed}: SFT done, mean@1 robust {robust[^1].Value:F3}, strict {strictPts[^1].Value:F3}");
             SaveModel(b, encoder, Path.Combine(seedDir, "rl-then-sft", "after-sft"));
-            rewardB.Add(new Curve(RobustMetric, seed, robust, rlStepsB));
-            rewardB.Add(new Curve(StrictMetric, seed, strictPts, rlStepsB));
+            rewardB.Add(new Curve(RobustMetric, seed, robust, seedRlSteps));
+            rewardB.Add(new Curve(StrictMetric, seed, strictPts, seedRlSteps));
         }
 
         var report = new RunReport(RunReport.CurrentFormat, preset.Name, seeds, EnvironmentBlock(), preset.Decisions,

@@ -30,7 +30,7 @@ public static class BaselineRecorder
         {
             foreach (var metric in p.Metrics.Order(StringComparer.Ordinal))
             {
-                var stats = CurveStatistics.MeanCurve(p.CurvesOf(metric));
+                var stats = CurveStatistics.MeanCurve(p.AlignedCurvesOf(metric));
                 double spread = stats.Count == 0 ? 0 : stats.Max(s => s.Stat.StdDev);
                 double maxAbs = Math.Max(FloorFor(metric), SpreadMultiplier * spread);
                 curves.Add(new BaselineCurve(p.Id, metric, stats.Select(s => s.Step).ToList(),

@@ -48,7 +48,7 @@ public static class Gate
             yield return new GateCheck(name, "present", "missing", false);
             yield break;
         }
-        var ours = CurveStatistics.MeanCurve(pipeline.CurvesOf(c.Metric)).ToDictionary(s => s.Step, s => s.Stat.Mean);
+        var ours = CurveStatistics.MeanCurve(pipeline.AlignedCurvesOf(c.Metric)).ToDictionary(s => s.Step, s => s.Stat.Mean);
         var missing = c.Steps.Where(s => !ours.ContainsKey(s)).ToList();
         if (missing.Count > 0)
         {

@@ -43,7 +43,7 @@ public static class Figure3
         int colorIndex = 0;
         foreach (var (metric, label) in panel.Metrics)
         {
-            var curves = pipeline.CurvesOf(metric);
+            var curves = pipeline.AlignedCurvesOf(metric);
             if (curves.Count == 0) continue;
             var color = palette.GetColor(colorIndex++);
             foreach (var c in curves)

@@ -94,5 +94,12 @@ public sealed class StudySmokeTests(SmokeStudyFixture run) : IClassFixture<Smoke
         var prompt = encoder.Sft(new Reproduction.Data.ColaExample("t", 1, "", "The dog sleeps.", 1)).PromptIds.ToArray();
         var result = Reproduction.Sampling.TokenGenerator.Generate(model, [prompt], Reproduction.Sampling.SamplingOptions.Greedy(12) with { EosTokenIds = encoder.StopIds, PadTokenId = encoder.PadId });
         Assert.Matches("^<think>\n\n</think>\n\n(un)?acceptable$", encoder.Decode(result.Tokens[0]));
+
+        // The same through `repro generate --prompt … --chat` (tokenizer, chat template and vocabulary subset).
+        var output = new StringWriter();
+        var text = encoder.Formatter.SftPrompt("The dog sleeps.");
+        Assert.Equal(0, Reproduction.Cli.GenerateCommand.RunText(folder, text, chat: true, noThinking: false, maxNewTokens: 12, greedy: true,
+            null, null, null, null, "float32", json: false, output));
+        Assert.Matches("^<think>\n\n</think>\n\n(un)?acceptable$", output.ToString().TrimEnd('\n'));
     }
 }
