@@ -16,6 +16,9 @@ public static class ReproCli
         root.Options.Add(Verbose);
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(StudyCommand.Create());
+        root.Subcommands.Add(SftCommand.Create());
+        root.Subcommands.Add(GrpoCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(GateCommand.Create());
         root.Subcommands.Add(BaselineCommand.Create());
@@ -52,4 +55,8 @@ public static class ReproCli
     }
 
     internal static IAnsiConsole Out { get; set; } = AnsiConsole.Console;
+
+    /// <summary>The progress display of the training verbs: description, bar, percentage, ETA.</summary>
+    public static Progress Progress() => AnsiConsole.Progress()
+        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn());
 }

@@ -39,10 +39,10 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         AtomicFile.WriteAllText(Path.Combine(outDir, "preset.json"), preset.ToJson());
         torch.set_num_threads(Math.Max(1, System.Environment.ProcessorCount));
 
-        var (train, test) = LoadData();
+        var (train, test) = TaskSetup.LoadData(preset.Data);
         var tokenizer = Qwen3Tokenizer.LoadDefault();
         var formatter = ColaTaskFormatter.ColaRl;
-        var encoder = BuildEncoder(tokenizer, formatter, train.Concat(test).ToList());
+        var encoder = TaskSetup.Encoder(preset, tokenizer, formatter, train.Concat(test).ToList());
         var sftTrain = train.Select(encoder.Sft).ToList();
         var sftTest = test.Select(encoder.Sft).ToList();
         var rlTrain = train.Select(encoder.Rl).ToList();
@@ -64,7 +64,8 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         foreach (var seed in seeds)
         {
             var seedDir = Path.Combine(outDir, $"seed-{seed}");
-            var baseModel = MakeBase(encoder, train, seed, seedDir, metricsDir);
+            var baseModel = TaskSetup.BaseModel(preset, encoder, train, seed, metricsDir, Log);
+            TaskSetup.SaveModel(baseModel, encoder, Path.Combine(seedDir, "base"));
 
             // ---- SFT-then-RL ----
             Log($"seed {seed}: SFT-then-RL");
@@ -79,7 +80,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             sftA.Train();
             sftSteps = sftA.TotalSteps;
             Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {ce[^1].Value:F3} (base {ce[0].Value:F3})");
-            SaveModel(a, encoder, Path.Combine(seedDir, "sft-then-rl", "after-sft"));
+            TaskSetup.SaveModel(a, encoder, Path.Combine(seedDir, "sft-then-rl", "after-sft"));
             var grpoA = new GrpoTrainer(a, grpo.Beta != 0 ? ModelCopy.Frozen(a) : null, grpo with { Seed = seed, MaxSteps = preset.RlStage.MaxSteps },
                 rlTrain, strict, encoder.Decode)
             {
@@ -90,7 +91,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             var histA = grpoA.Train();
             rlStepsA = histA.Count;
             Log($"seed {seed}: GRPO done ({rlStepsA} steps, train reward {histA.TakeLast(5).Average(m => m["reward"]):F3}), test CE {ce[^1].Value:F3}");
-            SaveModel(a, encoder, Path.Combine(seedDir, "sft-then-rl", "after-grpo"));
+            TaskSetup.SaveModel(a, encoder, Path.Combine(seedDir, "sft-then-rl", "after-grpo"));
             ceA.Add(new Curve(CeMetric, seed, ce));
 
             // ---- RL-then-SFT ----
@@ -117,7 +118,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             rlStepsB = Math.Max(rlStepsB, histB.Count);
             int seedRlSteps = histB.Count;
             Log($"seed {seed}: GRPO stopped after {seedRlSteps} steps ({(seedRlSteps < rl.MaxSteps ? "reward plateau" : "step cap")}), mean@1 robust {robust[^1].Value:F3} (base {robust[0].Value:F3})");
-            SaveModel(b, encoder, Path.Combine(seedDir, "rl-then-sft", "after-grpo"));
+            TaskSetup.SaveModel(b, encoder, Path.Combine(seedDir, "rl-then-sft", "after-grpo"));
             var sftB = new SftTrainer(b, preset.Sft with { Seed = seed }, sftTrain, null, encoder.PadId)
             {
                 StepOffset = seedRlSteps,
@@ -126,7 +127,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             };
             sftB.Train();
             Log($"seed {seed}: SFT done, mean@1 robust {robust[^1].Value:F3}, strict {strictPts[^1].Value:F3}");
-            SaveModel(b, encoder, Path.Combine(seedDir, "rl-then-sft", "after-sft"));
+            TaskSetup.SaveModel(b, encoder, Path.Combine(seedDir, "rl-then-sft", "after-sft"));
             rewardB.Add(new Curve(RobustMetric, seed, robust, seedRlSteps));
             rewardB.Add(new Curve(StrictMetric, seed, strictPts, seedRlSteps));
         }
@@ -151,74 +152,6 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         double last = h.Skip(h.Count - w).Average(m => m["reward"]);
         double before = h.Skip(h.Count - 2 * w).Take(w).Average(m => m["reward"]);
         return last <= before + rl.PlateauTolerance;
-    }
-
-    private (List<ColaExample> Train, List<ColaExample> Test) LoadData()
-    {
-        if (preset.Data.Kind == "cola") return (ColaDataset.PaperTrain().ToList(), ColaDataset.PaperTest().ToList());
-        var d = SyntheticColaGenerator.Generate(new SyntheticColaOptions(preset.Data.Seed, preset.Data.TrainSize, preset.Data.TestSize, preset.Data.AcceptableFraction));
-        return (d.TrainExamples.ToList(), d.TestExamples.ToList());
-    }
-
-    private ColaTaskEncoder BuildEncoder(Qwen3Tokenizer tokenizer, ColaTaskFormatter formatter, IReadOnlyList<ColaExample> all)
-    {
-        var full = new ColaTaskEncoder(tokenizer, formatter);
-        if (preset.Model.Vocabulary != "subset") return full;
-        var texts = all.SelectMany(e => new[] { full.SftPromptText(e), full.SftCompletionText(e), full.RlPromptText(e), full.SftCompletionText(e with { Label = 1 - e.Label }) })
-            .Concat(preset.Base is { } b ? BaseModelRecipe.Texts(full, b) : []);
-        var sp = tokenizer.SpecialTokens;
-        var subset = VocabularySubset.Build(texts.SelectMany(tokenizer.Encode), [sp.ImEnd, sp.EndOfText, sp.ImStart, sp.Think, sp.EndThink]);
-        return new ColaTaskEncoder(tokenizer, formatter, subset);
-    }
-
-    private Qwen3ForCausalLM MakeBase(ColaTaskEncoder encoder, IReadOnlyList<ColaExample> train, int seed, string seedDir, string metricsDir)
-    {
-        var dtype = preset.Model.Dtype switch { "bfloat16" => ScalarType.BFloat16, "float64" => ScalarType.Float64, _ => ScalarType.Float32 };
-        Qwen3ForCausalLM model;
-        if (preset.Model.Source == "pretrained")
-        {
-            var path = preset.Model.Path ?? throw new ReproException($"preset {preset.Name}: model.path is required for a pretrained model");
-            if (path.StartsWith("env:", StringComparison.Ordinal))
-                path = System.Environment.GetEnvironmentVariable(path[4..]) ?? throw new ReproException($"preset {preset.Name}: set {path[4..]} to a local Qwen3 folder");
-            model = Qwen3ForCausalLM.FromPretrained(path, dtype, cuda_is_available() ? CUDA : CPU);
-            Log($"seed {seed}: base = {path}");
-            return model;
-        }
-        var config = Qwen3Config.Parse(ConfigJson(encoder), $"preset {preset.Name}: model.config");
-        var generation = new GenerationConfig { EosTokenIds = encoder.StopIds, PadTokenId = encoder.PadId };
-        model = Qwen3ForCausalLM.Initialize(config, (ulong)seed, dtype, generationConfig: generation);
-        if (preset.Base is { } spec)
-        {
-            var corpus = BaseModelRecipe.Corpus(encoder, train, spec, (ulong)seed);
-            var options = new SftOptions
-            {
-                MaxSteps = spec.Steps, LearningRate = spec.LearningRate, PerDeviceTrainBatchSize = spec.BatchSize, GradientAccumulationSteps = 1,
-                WarmupRatio = 0.05, LrSchedulerType = "cosine", EvalSteps = 0, Seed = seed, MaxLength = preset.Sft.MaxLength,
-            };
-            new SftTrainer(model, options, corpus, null, encoder.PadId) { Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-base-pretrain.jsonl")) }.Train();
-            Log($"seed {seed}: base model pre-trained ({spec.Steps} steps, {config.VocabSize}-token vocabulary, {model.parameters().Sum(p => p.numel()):N0} parameters)");
-        }
-        SaveModel(model, encoder, Path.Combine(seedDir, "base"));
-        return model;
-    }
-
-    private string ConfigJson(ColaTaskEncoder encoder)
-    {
-        var c = (preset.Model.Config ?? throw new ReproException($"preset {preset.Name}: model.config is required for an initialised model")).DeepClone().AsObject();
-        c["model_type"] ??= "qwen3";
-        c["vocab_size"] = encoder.Subset?.Count ?? encoder.Tokenizer.VocabularySize;
-        c["eos_token_id"] = encoder.StopIds[0];
-        c["pad_token_id"] = encoder.PadId;
-        return c.ToJsonString();
-    }
-
-    private static void SaveModel(Qwen3ForCausalLM model, ColaTaskEncoder encoder, string folder)
-    {
-        AtomicFile.WriteFolder(folder, tmp =>
-        {
-            CheckpointFolder.WriteContents(tmp, model.Config.ToJson(), model.GenerationConfig.ToJson(), model.NamedWeights());
-            encoder.Subset?.Save(tmp);
-        }, overwrite: true);
     }
 
     private JsonObject EnvironmentBlock()

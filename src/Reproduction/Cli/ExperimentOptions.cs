@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Reproduction.Data;
+using Reproduction.Experiments;
+using Reproduction.Qwen3;
+using Reproduction.Text;
+using static TorchSharp.torch;
+
+namespace Reproduction.Cli;
+
+/// <summary>
+/// The options `sft`, `grpo` and `eval` share: where the model comes from (`--model DIR`, a Hugging Face folder,
+/// with `vocab_subset.json` for tiny models; or `--preset NAME`, whose base model is built as the study builds it),
+/// the data (`--data cola|synthetic|PATH`), the seed and the compute dtype. With both, the preset gives the data and the
+/// options and the folder gives the weights (e.g. GRPO from the SFT output of the same preset).
+/// </summary>
+public sealed class ExperimentOptions
+{
+    public readonly Option<string?> Model = new("--model") { Description = "Hugging Face model folder to start from" };
+    public readonly Option<string?> Preset = new("--preset") { Description = "Preset name or path (its base model and settings)" };
+    public readonly Option<string?> Data = new("--data") { Description = "cola (the paper's splits, shipped), synthetic, or a CoLA release/GLUE folder (default: the preset's data, else cola)" };
+    public readonly Option<int> Seed = new("--seed") { Description = "Seed (data order, sampling, the preset's base model)", DefaultValueFactory = _ => 1 };
+    public readonly Option<string> Dtype = new("--dtype") { Description = "Compute dtype: float32, bfloat16 or float64", DefaultValueFactory = _ => "float32" };
+
+    public void AddTo(Command cmd)
+    {
+        cmd.Options.Add(Model);
+        cmd.Options.Add(Preset);
+        cmd.Options.Add(Data);
+        cmd.Options.Add(Seed);
+        cmd.Options.Add(Dtype);
+    }
+
+    /// <summary>The preset (if any), the split, the encoder and the starting model.</summary>
+    public (StudyPreset? Preset, List<ColaExample> Train, List<ColaExample> Test, ColaTaskEncoder Encoder, Qwen3ForCausalLM Model) Resolve(ParseResult parse, Action<string> log)
+    {
+        var modelDir = parse.GetValue(Model);
+        var presetName = parse.GetValue(Preset);
+        if (modelDir is null && presetName is null) throw new ReproException("give --model DIR, --preset NAME, or both");
+        var preset = presetName is null ? null : StudyPreset.Load(presetName);
+        var (train, test) = TaskSetup.LoadData(preset?.Data ?? new DataSpec { Kind = "cola" }, parse.GetValue(Data));
+        int seed = parse.GetValue(Seed);
+        if (preset is not null && modelDir is null)
+        {
+            var encoder = TaskSetup.Encoder(preset, Qwen3Tokenizer.LoadDefault(), ColaTaskFormatter.ColaRl, train.Concat(test).ToList());
+            return (preset, train, test, encoder, TaskSetup.BaseModel(preset, encoder, train, seed, null, log));
+        }
+        var dtype = IO.DtypeNames.Parse(parse.GetValue(Dtype)!);
+        var model = Qwen3ForCausalLM.FromPretrained(modelDir!, dtype, cuda_is_available() ? CUDA : CPU);
+        return (null, train, test, TaskSetup.EncoderForModel(modelDir!), model);
+    }
+}

@@ -1,0 +1,103 @@
+using Reproduction.Data;
+using Reproduction.IO;
+using Reproduction.Qwen3;
+using Reproduction.Sft;
+using Reproduction.Text;
+using Reproduction.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Reproduction.Experiments;
+
+/// <summary>What every experiment verb (study, sft, grpo, eval) needs first: data, the task encoder, the starting model.</summary>
+public static class TaskSetup
+{
+    /// <summary>
+    /// The train/test split: `cola` (the paper's in_domain_train / in_domain_dev, shipped), `synthetic` (the grammar with
+    /// the spec's sizes and seed), or a path to a CoLA release folder (raw/ layout) or a GLUE folder (train.tsv/dev.tsv).
+    /// </summary>
+    public static (List<ColaExample> Train, List<ColaExample> Test) LoadData(DataSpec spec, string? data = null)
+    {
+        data ??= spec.Kind;
+        if (data == "cola") return (ColaDataset.PaperTrain().ToList(), ColaDataset.PaperTest().ToList());
+        if (data == "synthetic")
+        {
+            var d = SyntheticColaGenerator.Generate(new SyntheticColaOptions(spec.Seed, spec.TrainSize, spec.TestSize, spec.AcceptableFraction));
+            return (d.TrainExamples.ToList(), d.TestExamples.ToList());
+        }
+        if (!Directory.Exists(data)) throw ReproException.ForFile(data, "--data: not 'cola', 'synthetic' or an existing folder");
+        if (File.Exists(Path.Combine(data, "train.tsv")))
+            return (ColaLoader.LoadGlue(data, GlueColaFile.Train).Examples.ToList(), ColaLoader.LoadGlue(data, GlueColaFile.Dev).Examples.ToList());
+        return (ColaDataset.PaperTrain(data).ToList(), ColaDataset.PaperTest(data).ToList());
+    }
+
+    /// <summary>The encoder of a preset: the full Qwen3 vocabulary, or the subset of ids the task's texts use.</summary>
+    public static ColaTaskEncoder Encoder(StudyPreset preset, Qwen3Tokenizer tokenizer, ColaTaskFormatter formatter, IReadOnlyList<ColaExample> all)
+    {
+        var full = new ColaTaskEncoder(tokenizer, formatter);
+        if (preset.Model.Vocabulary != "subset") return full;
+        var texts = all.SelectMany(e => new[] { full.SftPromptText(e), full.SftCompletionText(e), full.RlPromptText(e), full.SftCompletionText(e with { Label = 1 - e.Label }) })
+            .Concat(preset.Base is { } b ? BaseModelRecipe.Texts(full, b) : []);
+        var sp = tokenizer.SpecialTokens;
+        var subset = VocabularySubset.Build(texts.SelectMany(tokenizer.Encode), [sp.ImEnd, sp.EndOfText, sp.ImStart, sp.Think, sp.EndThink]);
+        return new ColaTaskEncoder(tokenizer, formatter, subset);
+    }
+
+    /// <summary>The encoder for a saved model folder: its tokenizer files (else the shipped ones) and its vocab_subset.json if any.</summary>
+    public static ColaTaskEncoder EncoderForModel(string modelDir)
+    {
+        var tokenizer = File.Exists(Path.Combine(modelDir, "tokenizer.json")) ? Qwen3Tokenizer.Load(modelDir) : Qwen3Tokenizer.LoadDefault();
+        return new ColaTaskEncoder(tokenizer, ColaTaskFormatter.ColaRl, VocabularySubset.LoadFrom(modelDir));
+    }
+
+    /// <summary>The preset's starting model for a seed: a pretrained folder, or a fresh tiny Qwen3 pre-trained by the base recipe.</summary>
+    public static Qwen3ForCausalLM BaseModel(StudyPreset preset, ColaTaskEncoder encoder, IReadOnlyList<ColaExample> train, int seed, string? metricsDir, Action<string> log)
+    {
+        var dtype = preset.Model.Dtype switch { "bfloat16" => ScalarType.BFloat16, "float64" => ScalarType.Float64, _ => ScalarType.Float32 };
+        Qwen3ForCausalLM model;
+        if (preset.Model.Source == "pretrained")
+        {
+            var path = preset.Model.Path ?? throw new ReproException($"preset {preset.Name}: model.path is required for a pretrained model");
+            if (path.StartsWith("env:", StringComparison.Ordinal))
+                path = System.Environment.GetEnvironmentVariable(path[4..]) ?? throw new ReproException($"preset {preset.Name}: set {path[4..]} to a local Qwen3 folder");
+            model = Qwen3ForCausalLM.FromPretrained(path, dtype, cuda_is_available() ? CUDA : CPU);
+            log($"seed {seed}: base = {path}");
+            return model;
+        }
+        var config = Qwen3Config.Parse(ConfigJson(preset, encoder), $"preset {preset.Name}: model.config");
+        var generation = new GenerationConfig { EosTokenIds = encoder.StopIds, PadTokenId = encoder.PadId };
+        model = Qwen3ForCausalLM.Initialize(config, (ulong)seed, dtype, generationConfig: generation);
+        if (preset.Base is { } spec)
+        {
+            var corpus = BaseModelRecipe.Corpus(encoder, train, spec, (ulong)seed);
+            var options = new SftOptions
+            {
+                MaxSteps = spec.Steps, LearningRate = spec.LearningRate, PerDeviceTrainBatchSize = spec.BatchSize, GradientAccumulationSteps = 1,
+                WarmupRatio = 0.05, LrSchedulerType = "cosine", EvalSteps = 0, Seed = seed, MaxLength = preset.Sft.MaxLength,
+            };
+            new SftTrainer(model, options, corpus, null, encoder.PadId) { Metrics = metricsDir is null ? null : new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-base-pretrain.jsonl")) }.Train();
+            log($"seed {seed}: base model pre-trained ({spec.Steps} steps, {config.VocabSize}-token vocabulary, {model.parameters().Sum(p => p.numel()):N0} parameters)");
+        }
+        return model;
+    }
+
+    private static string ConfigJson(StudyPreset preset, ColaTaskEncoder encoder)
+    {
+        var c = (preset.Model.Config ?? throw new ReproException($"preset {preset.Name}: model.config is required for an initialised model")).DeepClone().AsObject();
+        c["model_type"] ??= "qwen3";
+        c["vocab_size"] = encoder.Subset?.Count ?? encoder.Tokenizer.VocabularySize;
+        c["eos_token_id"] = encoder.StopIds[0];
+        c["pad_token_id"] = encoder.PadId;
+        return c.ToJsonString();
+    }
+
+    /// <summary>A loadable model folder (config, generation config, weights, vocabulary subset), written atomically.</summary>
+    public static void SaveModel(Qwen3ForCausalLM model, ColaTaskEncoder encoder, string folder)
+    {
+        AtomicFile.WriteFolder(folder, tmp =>
+        {
+            CheckpointFolder.WriteContents(tmp, model.Config.ToJson(), model.GenerationConfig.ToJson(), model.NamedWeights());
+            encoder.Subset?.Save(tmp);
+        }, overwrite: true);
+    }
+}

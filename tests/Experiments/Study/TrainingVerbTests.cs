@@ -1,0 +1,44 @@
+using Reproduction.Cli;
+using Reproduction.Training;
+
+namespace Repro.Tests.Study;
+
+/// <summary>`repro sft`, `repro grpo` and `repro eval` on the tiny-smoke preset: each writes what it promises.</summary>
+public sealed class TrainingVerbTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("repro-verbs-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public void Sft_then_grpo_then_eval_chain_through_their_output_folders()
+    {
+        var sft = Path.Combine(_dir, "sft");
+        Assert.Equal(0, ReproCli.Run(["sft", "--preset", "tiny-smoke", "--data", "synthetic", "--out", sft, "--max-steps", "4"]));
+        Assert.NotNull(TrainerCheckpoint.Latest(sft));
+        Assert.True(File.Exists(Path.Combine(sft, "final", "vocab_subset.json")));
+        Assert.Equal(4, new MetricsLog(Path.Combine(sft, "metrics.jsonl")).Read().Max(r => r["step"]!.GetValue<long>()));
+
+        var grpo = Path.Combine(_dir, "grpo");
+        Assert.Equal(0, ReproCli.Run(["grpo", "--preset", "tiny-smoke", "--model", Path.Combine(sft, "final"), "--out", grpo, "--max-steps", "2",
+            "--options", Path.Combine(SharedData.RepoRoot, "tests", "Experiments", "Study", "grpo-smoke.json")]));
+        var steps = new MetricsLog(Path.Combine(grpo, "metrics.jsonl")).Read();
+        Assert.Equal(2, steps.Count);
+        Assert.True(steps.All(s => s.ContainsKey("rewards/strict_cola/mean")));
+
+        var eval = Path.Combine(_dir, "eval");
+        Assert.Equal(0, ReproCli.Run(["eval", "--preset", "tiny-smoke", "--model", Path.Combine(grpo, "final"), "--limit", "6", "--out", eval, "--max-new-tokens", "16"]));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(eval, "eval.json")))!;
+        Assert.Equal(6, json["prompts"]!.GetValue<int>());
+        Assert.Equal(6, File.ReadAllLines(Path.Combine(eval, "completions.jsonl")).Length);
+        Assert.InRange(json["rewards"]!["rewards"]![0]!["mean"]!.GetValue<double>(), -1, 1);
+    }
+
+    [Fact]
+    public void Verbs_refuse_bad_input_with_exit_code_2()
+    {
+        Assert.Equal(2, ReproCli.Run(["sft", "--model", Path.Combine(_dir, "missing"), "--out", Path.Combine(_dir, "x")]));
+        Assert.Equal(2, ReproCli.Run(["sft", "--preset", "no-such-preset", "--out", Path.Combine(_dir, "x")]));
+        Assert.Equal(2, ReproCli.Run(["eval", "--preset", "tiny-smoke", "--metric", "bleu"]));
+        Assert.Equal(2, ReproCli.Run(["grpo", "--out", Path.Combine(_dir, "x")]));
+    }
+}
