@@ -25,7 +25,7 @@ public static class CrossEntropy
         {
             using var scope = torch.NewDisposeScope();
             var chunk = examples.Skip(start).Take(batchSize).ToList();
-            using var batch = SftBatch.Collate(chunk, padId, maxLength);
+            using var batch = SftBatch.Collate(chunk, padId, maxLength, device: model.Device);
             var lp = TokenLogProbs.Compute(model, batch.InputIds, batch.AttentionMask, targetMask: batch.LossMask);
             total += -lp.LogProbs.masked_fill(lp.Valid.logical_not(), 0).sum().to(ScalarType.Float64).item<double>();
             tokens += batch.CompletionTokens;

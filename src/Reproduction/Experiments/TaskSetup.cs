@@ -57,9 +57,8 @@ public static class TaskSetup
         Qwen3ForCausalLM model;
         if (preset.Model.Source == "pretrained")
         {
-            var path = preset.Model.Path ?? throw new ReproException($"preset {preset.Name}: model.path is required for a pretrained model");
-            if (path.StartsWith("env:", StringComparison.Ordinal))
-                path = System.Environment.GetEnvironmentVariable(path[4..]) ?? throw new ReproException($"preset {preset.Name}: set {path[4..]} to a local Qwen3 folder");
+            var modelSpec = preset.Model.Path ?? throw new ReproException($"preset {preset.Name}: model.path is required for a pretrained model");
+            var path = IO.HubModelSource.Resolve(modelSpec, log);
             model = Qwen3ForCausalLM.FromPretrained(path, dtype, cuda_is_available() ? CUDA : CPU);
             log($"seed {seed}: base = {path}");
             return model;

@@ -100,7 +100,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         values["reward"] = adv.Metrics.Reward;
         values["reward_std"] = adv.Metrics.RewardStd;
         values["frac_reward_zero_std"] = adv.Metrics.FracRewardZeroStd;
-        var advantages = adv.Advantages.to(ScalarType.Float32);
+        var advantages = adv.Advantages.to(ScalarType.Float32).to(model.Device);
         values["advantages/mean"] = advantages.mean().item<float>();
         values["advantages/std"] = advantages.numel() > 1 ? advantages.std().item<float>() : 0;
         values["advantages/max"] = advantages.max().item<float>();
@@ -115,7 +115,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         values["completions/clipped_ratio"] = rollout.StopReasons.Count(r => r == StopReason.MaxNewTokens) / (double)lengths.Length;
         var (ids, attention, completionMask, promptWidth) = Sequences(rolloutPrompts, rollout.Tokens);
         if (options.MaskTruncatedCompletions)
-            completionMask = completionMask * torch.tensor(rollout.StopReasons.Select(r => r == StopReason.Eos ? 1L : 0L).ToArray()).unsqueeze(1);
+            completionMask = completionMask * torch.tensor(rollout.StopReasons.Select(r => r == StopReason.Eos ? 1L : 0L).ToArray(), device: model.Device).unsqueeze(1);
         var positions = AttentionMasks.GenerationPositions(attention);
 
         clock.Restart();
@@ -179,7 +179,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
             for (int i = 0; i < promptIds[r].Length; i++) { ids[r * t + off + i] = promptIds[r][i]; att[r * t + off + i] = 1; }
             for (int j = 0; j < completions[r].Length; j++) { ids[r * t + p + j] = completions[r][j]; att[r * t + p + j] = 1; cm[r * c + j] = 1; }
         }
-        return (torch.tensor(ids, [b, t]), torch.tensor(att, [b, t]), torch.tensor(cm, [b, c]), p);
+        return (torch.tensor(ids, [b, t], device: model.Device), torch.tensor(att, [b, t], device: model.Device), torch.tensor(cm, [b, c], device: model.Device), p);
     }
 
     /// <summary>The rollout generator's seed for a step: a pure function of (seed, step), so resuming replays the same samples.</summary>

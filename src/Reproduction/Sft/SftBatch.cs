@@ -22,7 +22,7 @@ public sealed class SftBatch : IDisposable
         (InputIds, AttentionMask, LossMask, CompletionTokens, Size) = (ids, attention, loss, completionTokens, size);
     }
 
-    public static SftBatch Collate(IReadOnlyList<SftExample> examples, long padId, int maxLength, bool completionOnly = true)
+    public static SftBatch Collate(IReadOnlyList<SftExample> examples, long padId, int maxLength, bool completionOnly = true, Device? device = null)
     {
         if (examples.Count == 0) throw new ArgumentException("empty batch", nameof(examples));
         int t = Math.Min(maxLength, examples.Max(e => e.Length));
@@ -47,7 +47,7 @@ public sealed class SftBatch : IDisposable
             }
         }
         long[] shape = [examples.Count, t];
-        return new SftBatch(torch.tensor(ids, shape), torch.tensor(attention, shape), torch.tensor(loss, shape), completion, examples.Count);
+        return new SftBatch(torch.tensor(ids, shape, device: device), torch.tensor(attention, shape, device: device), torch.tensor(loss, shape, device: device), completion, examples.Count);
     }
 
     public void Dispose()

@@ -125,7 +125,7 @@ public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IRead
         using var scope = torch.NewDisposeScope();
         var clock = Stopwatch.StartNew();
         var micro = examples.Chunk(_options.PerDeviceTrainBatchSize)
-            .Select(c => SftBatch.Collate(c, padId, _options.MaxLength, _options.CompletionOnlyLoss)).ToList();
+            .Select(c => SftBatch.Collate(c, padId, _options.MaxLength, _options.CompletionOnlyLoss, model.Device)).ToList();
         long tokens = micro.Sum(b => b.CompletionTokens);
         double nllSum = 0;
         optimizer.ZeroGrad();

@@ -1,0 +1,42 @@
+using Reproduction.Experiments;
+
+namespace Repro.Tests.Study;
+
+/// <summary>Every shipped preset loads and validates, and names each open decision of the paper it takes.</summary>
+public sealed class PresetTests
+{
+    public static TheoryData<string> Shipped() => new(Directory.EnumerateFiles(StudyPreset.ShippedDirectory, "*.json").Select(Path.GetFileNameWithoutExtension).Order()!);
+
+    [Theory]
+    [MemberData(nameof(Shipped))]
+    public void A_shipped_preset_loads_validates_and_lists_its_decisions(string name)
+    {
+        var preset = StudyPreset.Load(name);
+        Assert.Equal(name, preset.Name);
+        Assert.NotEmpty(preset.Seeds);
+        _ = preset.GrpoOptions;
+        foreach (var id in new[] { "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8" })
+            Assert.Contains(preset.Decisions.Keys, k => k.StartsWith(id + " ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_paper_preset_uses_the_public_setup_values()
+    {
+        var p = StudyPreset.Load("qwen3-0.6b");
+        Assert.Equal(("pretrained", "float32", "full", "cola"), (p.Model.Source, p.Model.Dtype, p.Model.Vocabulary, p.Data.Kind));
+        Assert.Equal((2, 1e-5, 16, 8, 512), (p.Sft.NumTrainEpochs, p.Sft.LearningRate, p.Sft.PerDeviceTrainBatchSize, p.Sft.GradientAccumulationSteps, p.Sft.MaxLength));
+        var g = p.GrpoOptions;
+        Assert.Equal((16, 1e-6, 0.001), (g.NumGenerations, g.LearningRate, g.Beta));
+        Assert.Equal((0.6, 0.95), (p.Eval.Temperature, p.Eval.TopP));
+    }
+
+    [Fact]
+    public void A_preset_with_an_unknown_field_is_refused_naming_the_file()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("repro-preset-").FullName, "bad.json");
+        File.WriteAllText(path, "{ \"name\": \"bad\", \"sft\": { \"num_train_epoch\": 2 } }");
+        var e = Assert.Throws<Reproduction.ReproException>(() => StudyPreset.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("num_train_epoch", e.Message);
+    }
+}
