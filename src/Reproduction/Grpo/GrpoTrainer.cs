@@ -134,7 +134,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         {
             using var inner = torch.NewDisposeScope();
             optimizer.ZeroGrad();
-            var logps = CompletionLogps(model, ids, attention, positions, completionMask, promptWidth);
+            var (logps, entropy) = CompletionLogpsAndEntropy(model, ids, attention, positions, completionMask, promptWidth, withEntropy: iteration == 0);
             using var loss = GrpoLoss.Compute(new GrpoLossInputs(logps, oldLogps, refLogps, advantages, completionMask.to(ScalarType.Float32),
                 NumItemsInBatch: completionMask.sum().item<long>()), options with { GradientAccumulationSteps = 1 });
             loss.Loss.backward();
@@ -142,6 +142,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
             foreach (var (k, v) in loss.Metrics()) values[k] = v;
             // Mean importance ratio over completion tokens: exactly 1 on the first pass, ≠ 1 after an update (μ > 1).
             var maskF = completionMask.to(ScalarType.Float32);
+            if (entropy is not null) values["entropy"] = (entropy * maskF).sum().item<float>() / Math.Max(1f, maskF.sum().item<float>());   // TRL's `entropy`
             values["ratio/mean"] = (loss.Coef1 * maskF).sum().item<float>() / Math.Max(1f, maskF.sum().item<float>());
             guard.Admit(StepOffset + step, values["loss"], gradNorm);
             optimizer.StepWith(lr);
@@ -160,10 +161,16 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
     }
 
     /// <summary>Per-token log-probs [B, C] of the completion tokens (positions promptWidth … promptWidth + C − 1).</summary>
-    private Tensor CompletionLogps(Qwen3ForCausalLM m, Tensor ids, Tensor attention, Tensor positions, Tensor completionMask, long promptWidth)
+    private Tensor CompletionLogps(Qwen3ForCausalLM m, Tensor ids, Tensor attention, Tensor positions, Tensor completionMask, long promptWidth) =>
+        CompletionLogpsAndEntropy(m, ids, attention, positions, completionMask, promptWidth, withEntropy: false).Logps;
+
+    /// <summary>Log-probs [B, C] of the completion tokens and, if asked, the policy's entropy at those positions.</summary>
+    private (Tensor Logps, Tensor? Entropy) CompletionLogpsAndEntropy(Qwen3ForCausalLM m, Tensor ids, Tensor attention, Tensor positions,
+        Tensor completionMask, long promptWidth, bool withEntropy)
     {
-        var full = TokenLogProbs.Compute(m, ids, attention, positions, targetMask: null, temperature: options.Temperature);
-        return full.LogProbs.narrow(1, promptWidth - 1, completionMask.shape[1]).to(ScalarType.Float32);
+        var full = TokenLogProbs.Compute(m, ids, attention, positions, targetMask: null, temperature: options.Temperature, withEntropy: withEntropy);
+        long c = completionMask.shape[1];
+        return (full.LogProbs.narrow(1, promptWidth - 1, c).to(ScalarType.Float32), full.Entropy?.narrow(1, promptWidth - 1, c).to(ScalarType.Float32));
     }
 
     private (Tensor Ids, Tensor Attention, Tensor CompletionMask, long PromptWidth) Sequences(IReadOnlyList<long[]> promptIds, IReadOnlyList<long[]> completions)

@@ -10,7 +10,7 @@ namespace Reproduction.Qwen3;
 /// lm_head and log_softmax run on those rows only, in chunks; [B, T, vocab] is never materialised.
 /// Differentiable (no in-place writes), so a trainer can back-propagate through <see cref="LogProbs"/>.
 /// </summary>
-public sealed record TokenLogProbs(Tensor LogProbs, Tensor Valid)
+public sealed record TokenLogProbs(Tensor LogProbs, Tensor Valid, Tensor? Entropy = null)
 {
     /// <summary>Rows of [rows, vocab] logits computed at once (151,936 × 1024 × 4 B ≈ 620 MB for Qwen3 in float32).</summary>
     public const long DefaultChunkRows = 1024;
@@ -22,18 +22,21 @@ public sealed record TokenLogProbs(Tensor LogProbs, Tensor Valid)
     /// Log-probs are float32 (float64 for float64 compute, matching the float64 reference).
     /// </summary>
     public static TokenLogProbs Compute(Qwen3ForCausalLM model, Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null,
-        Tensor? targetMask = null, long chunkRows = DefaultChunkRows, double temperature = 1.0)
+        Tensor? targetMask = null, long chunkRows = DefaultChunkRows, double temperature = 1.0, bool withEntropy = false)
     {
         using var scope = torch.NewDisposeScope();
         var hidden = model.Forward(inputIds, attentionMask, positionIds, logitsToKeep: null).LastHiddenState;
-        var result = FromHidden(model, hidden, inputIds, attentionMask, targetMask, chunkRows, temperature);
-        return new TokenLogProbs(result.LogProbs.MoveToOuterDisposeScope(), result.Valid.MoveToOuterDisposeScope());
+        var result = FromHidden(model, hidden, inputIds, attentionMask, targetMask, chunkRows, temperature, withEntropy);
+        return new TokenLogProbs(result.LogProbs.MoveToOuterDisposeScope(), result.Valid.MoveToOuterDisposeScope(), result.Entropy?.MoveToOuterDisposeScope());
     }
 
     /// <summary>The same from final hidden states [B, T, hidden] already computed (e.g. by a trainer's forward).</summary>
-    /// <remarks>`temperature` ≠ 1 scores under logits / T, as TRL's GRPO does for the sampling temperature.</remarks>
+    /// <remarks>
+    /// `temperature` ≠ 1 scores under logits / T, as TRL's GRPO does for the sampling temperature. `withEntropy` also
+    /// returns the (detached) entropy of the next-token distribution at the same positions (TRL's logged `entropy`).
+    /// </remarks>
     public static TokenLogProbs FromHidden(Qwen3ForCausalLM model, Tensor hidden, Tensor inputIds, Tensor? attentionMask = null,
-        Tensor? targetMask = null, long chunkRows = DefaultChunkRows, double temperature = 1.0)
+        Tensor? targetMask = null, long chunkRows = DefaultChunkRows, double temperature = 1.0, bool withEntropy = false)
     {
         using var scope = torch.NewDisposeScope();
         long b = inputIds.shape[0], t = inputIds.shape[1], h = hidden.shape[2];
@@ -50,17 +53,27 @@ public sealed record TokenLogProbs(Tensor LogProbs, Tensor Valid)
 
         long n = rows.shape[0];
         var pieces = new List<Tensor>();
+        var entropies = new List<Tensor>();
         for (long start = 0; start < n; start += chunkRows)
         {
             long len = Math.Min(chunkRows, n - start);
             // HF loss: logits.float(), then (log_)softmax over the vocabulary.
             var logits = model.ComputeLogits(rows.narrow(0, start, len)).to(lpDtype);
             if (temperature != 1.0) logits = logits / temperature;
-            pieces.Add(logits.log_softmax(-1).gather(1, targets.narrow(0, start, len).unsqueeze(1)).squeeze(1));
+            var logp = logits.log_softmax(-1);
+            pieces.Add(logp.gather(1, targets.narrow(0, start, len).unsqueeze(1)).squeeze(1));
+            if (withEntropy)
+                using (torch.no_grad()) { var d = logp.detach(); entropies.Add(-(d.exp() * d).sum(-1)); }
         }
         var values = n == 0 ? torch.zeros(0, lpDtype, hidden.device) : pieces.Count == 1 ? pieces[0] : torch.cat(pieces, 0);
         var logProbs = torch.zeros(b * (t - 1), lpDtype, hidden.device).index_copy(0, index, values).view(b, t - 1);
-        return new TokenLogProbs(logProbs.MoveToOuterDisposeScope(), valid.MoveToOuterDisposeScope());
+        Tensor? entropy = null;
+        if (withEntropy)
+        {
+            var ent = n == 0 ? torch.zeros(0, lpDtype, hidden.device) : entropies.Count == 1 ? entropies[0] : torch.cat(entropies, 0);
+            entropy = torch.zeros(b * (t - 1), lpDtype, hidden.device).index_copy(0, index, ent).view(b, t - 1).MoveToOuterDisposeScope();
+        }
+        return new TokenLogProbs(logProbs.MoveToOuterDisposeScope(), valid.MoveToOuterDisposeScope(), entropy);
     }
 
     /// <summary>Sum of log-probs over valid positions, per row [B].</summary>

@@ -4,6 +4,7 @@ using Reproduction.Rewards;
 using Reproduction.Training;
 using Repro.Tests.Sft;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Repro.Tests.Grpo;
 
@@ -86,6 +87,23 @@ public sealed class GrpoTrainerTests : IDisposable
         Assert.Equal(straight.Skip(3).Select(m => keys.Select(k => m[k]).ToArray()), resumed.Select(m => keys.Select(k => m[k]).ToArray()));
         Assert.Equal(File.ReadAllBytes(Path.Combine(TrainerCheckpoint.PathFor(straightDir, 6), "model", "model.safetensors")),
                      File.ReadAllBytes(Path.Combine(TrainerCheckpoint.PathFor(resumedDir, 6), "model", "model.safetensors")));
+    }
+
+    [Fact]
+    public void The_logged_entropy_is_the_mean_next_token_entropy_over_completion_tokens()
+    {
+        var history = Trainer(ToyTask.Model(seed: 5), Options(2)).Train();
+        Assert.All(history, m => Assert.InRange(m["entropy"], 0.01, Math.Log(ToyTask.Config().VocabSize) + 1e-6));
+
+        // TokenLogProbs' entropy equals −Σ p log p of the full softmax at the same position.
+        var model = ToyTask.Model(seed: 5);
+        using var ids = torch.tensor(new long[] { ToyTask.Bos, 5, 7, 20 }, [1, 4]);
+        var lp = TokenLogProbs.Compute(model, ids, withEntropy: true);
+        using var logits = model.Forward(ids).Logits!.to(ScalarType.Float32);
+        var p = logits.softmax(-1);
+        var direct = (-(p * p.log()).sum(-1)).data<float>().ToArray();
+        var ours = lp.Entropy!.data<float>().ToArray();
+        for (int t = 0; t < 3; t++) Assert.Equal(direct[t], ours[t], 4);
     }
 
     [Fact]
