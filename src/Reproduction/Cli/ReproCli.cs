@@ -19,6 +19,7 @@ public static class ReproCli
         root.Subcommands.Add(SftCommand.Create());
         root.Subcommands.Add(GrpoCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(GateCommand.Create());
         root.Subcommands.Add(BaselineCommand.Create());

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Reproduction.Qwen3;
+using Reproduction.Runtime;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Reproduction.Cli;
+
+/// <summary>
+/// `repro bench`: measured figures, never timed unit tests. Workloads so far: `gemm` (this machine's torch.mm rate
+/// through TorchSharp, float32 and bfloat16, the denominator of MFU) and `load` (peak resident memory of loading a
+/// Qwen3-0.6B-shaped checkpoint, each dtype in a fresh child process). Each timing is the median of several
+/// repetitions after a warm-up, with min and max; `--json` writes every figure with its unit and the environment.
+/// </summary>
+public static class BenchCommand
+{
+    public sealed record Figure(string Workload, string Name, double Median, double Min, double Max, string Unit, int Repetitions);
+
+    public static Command Create()
+    {
+        var workloads = new Option<string>("--workloads") { Description = "Comma-separated: gemm, load", DefaultValueFactory = _ => "gemm,load" };
+        var json = new Option<string?>("--json") { Description = "Also write every figure (with units and the environment) to this JSON file" };
+        var reps = new Option<int>("--repetitions") { Description = "Timed repetitions per figure (after one warm-up)", DefaultValueFactory = _ => 7 };
+        var model = new Option<string?>("--model") { Description = "For `load`: a model folder to load instead of a generated Qwen3-0.6B-shaped one" };
+        var child = new Option<string?>("--load-child") { Description = "(internal) load the folder, print peak RSS", Hidden = true };
+        var childDtype = new Option<string>("--dtype") { Description = "(internal) dtype for --load-child", DefaultValueFactory = _ => "float32", Hidden = true };
+        var cmd = new Command("bench", "Benchmarks: GEMM rate and model-load memory (median of repetitions after warm-up)") { workloads, json, reps, model, child, childDtype };
+        cmd.SetAction(parse =>
+        {
+            if (parse.GetValue(child) is { } folder) return LoadChild(folder, parse.GetValue(childDtype)!);
+            var figures = new List<Figure>();
+            var names = parse.GetValue(workloads)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var w in names)
+                figures.AddRange(w switch
+                {
+                    "gemm" => Gemm(parse.GetValue(reps)),
+                    "load" => Load(parse.GetValue(model)),
+                    _ => throw new ReproException($"--workloads: unknown workload '{w}' (gemm, load)"),
+                });
+            var table = new Table().AddColumn("workload").AddColumn("figure").AddColumn("median").AddColumn("min").AddColumn("max").AddColumn("unit");
+            foreach (var f in figures) table.AddRow(f.Workload, Markup.Escape(f.Name), $"{f.Median:G4}", $"{f.Min:G4}", $"{f.Max:G4}", f.Unit);
+            ReproCli.Out.Write(table);
+            if (parse.GetValue(json) is { } path)
+            {
+                var env = TorchEnvironment.Capture();
+                var doc = new JsonObject
+                {
+                    ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+                    ["environment"] = JsonSerializer.SerializeToNode(env),
+                    ["figures"] = JsonSerializer.SerializeToNode(figures),
+                };
+                IO.AtomicFile.WriteAllText(path, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>torch.mm of two n × n matrices: 2n³ FLOP per product.</summary>
+    public static IEnumerable<Figure> Gemm(int repetitions, int n = 2048)
+    {
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        {
+            using var scope = torch.NewDisposeScope();
+            var a = torch.randn(n, n).to(dtype);
+            var b = torch.randn(n, n).to(dtype);
+            torch.mm(a, b).Dispose();                                                     // warm-up
+            var rates = new List<double>();
+            for (int r = 0; r < repetitions; r++)
+            {
+                var clock = Stopwatch.StartNew();
+                using var c = torch.mm(a, b);
+                _ = c[0, 0].to(ScalarType.Float32).item<float>();                       // make sure it ran
+                rates.Add(2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9);
+            }
+            rates.Sort();
+            yield return new Figure("gemm", $"torch.mm {n}³ {dtype}", rates[rates.Count / 2], rates[0], rates[^1], "GFLOP/s", repetitions);
+        }
+    }
+
+    /// <summary>Peak RSS of a child process that loads the model in float32 and in bfloat16 (one process each).</summary>
+    public static IEnumerable<Figure> Load(string? modelFolder)
+    {
+        string folder = modelFolder ?? MakeQwen3_0_6BShaped();
+        foreach (var dtype in new[] { "bfloat16", "float32" })
+        {
+            var exe = Environment.ProcessPath!;
+            var args = exe.EndsWith("dotnet", StringComparison.Ordinal) ? $"\"{typeof(BenchCommand).Assembly.Location}\" " : "";
+            var psi = new ProcessStartInfo(exe, $"{args}bench --load-child \"{folder}\" --dtype {dtype}") { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(psi)!;
+            var output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("peak_rss_bytes=", StringComparison.Ordinal))
+                ?? throw new ReproException($"bench load: the child process failed: {p.StandardError.ReadToEnd().Trim()}");
+            double mb = long.Parse(line["peak_rss_bytes=".Length..].Trim()) / 1048576.0;
+            yield return new Figure("load", $"{(modelFolder is null ? "Qwen3-0.6B-shaped (random, bf16 file)" : folder)} → {dtype}", mb, mb, mb, "MiB peak RSS", 1);
+        }
+    }
+
+    private static int LoadChild(string folder, string dtype)
+    {
+        using var model = Qwen3ForCausalLM.FromPretrained(folder, IO.DtypeNames.Parse(dtype));
+        Console.WriteLine($"peak_rss_bytes={ProcessMemory.PeakResidentBytes() ?? -1}");
+        return 0;
+    }
+
+    /// <summary>A random checkpoint with Qwen3-0.6B's config (28 layers, vocab 151,936, tied), stored in bf16 like the real one.</summary>
+    public static string MakeQwen3_0_6BShaped()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "repro-bench-qwen3-0.6b-shaped");
+        if (File.Exists(Path.Combine(folder, "model.safetensors"))) return folder;
+        var config = Qwen3Config.Parse("""
+            {"architectures":["Qwen3ForCausalLM"],"model_type":"qwen3","hidden_size":1024,"intermediate_size":3072,"num_hidden_layers":28,
+             "num_attention_heads":16,"num_key_value_heads":8,"head_dim":128,"vocab_size":151936,"max_position_embeddings":40960,
+             "rope_theta":1000000,"rms_norm_eps":1e-06,"hidden_act":"silu","tie_word_embeddings":true,"bos_token_id":151643,"eos_token_id":151645,
+             "torch_dtype":"bfloat16"}
+            """, "Qwen3-0.6B config (implementation-notes §A.2)");
+        using var model = Qwen3ForCausalLM.Initialize(config, 0, ScalarType.BFloat16);
+        model.SavePretrained(folder, overwrite: true);
+        return folder;
+    }
+}
