@@ -9,7 +9,9 @@ namespace Reproduction.Training;
 /// (single-tensor path): p ← p·(1 − lr·wd); m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
 /// p ← p − (lr / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + ε). Written here rather than taken from
 /// torch.optim so that its state (moments and step) is a set of named tensors that checkpoints
-/// save and restore exactly, and every update is in place.
+/// save and restore exactly, and every update is in place. Parameters stored in bfloat16/float16 get float32
+/// master weights and float32 moments (mixed-precision training's usual rule): the update is applied to the master
+/// copy and rounded into the parameter, so small steps (lr 1e-6 on weights ~1e-2) are not lost to bf16 rounding.
 /// </summary>
 public sealed class AdamW : IDisposable
 {
@@ -17,6 +19,9 @@ public sealed class AdamW : IDisposable
 
     private readonly (string Name, Parameter Param)[] _params;
     private readonly Dictionary<string, (Tensor ExpAvg, Tensor ExpAvgSq)> _state = new();
+    private readonly Dictionary<string, Tensor> _master = new();
+
+    private static bool NeedsMaster(Tensor p) => p.dtype is ScalarType.BFloat16 or ScalarType.Float16;
 
     public Options Settings { get; }
     public long Step { get; private set; }
@@ -25,8 +30,13 @@ public sealed class AdamW : IDisposable
     {
         _params = parameters.Where(p => p.Param.requires_grad).ToArray();
         Settings = settings;
+        using var noGrad = torch.no_grad();
         foreach (var (name, p) in _params)
-            _state[name] = (torch.zeros_like(p).DetachFromDisposeScope(), torch.zeros_like(p).DetachFromDisposeScope());
+        {
+            var stateType = NeedsMaster(p) ? ScalarType.Float32 : p.dtype;
+            _state[name] = (torch.zeros_like(p, stateType).DetachFromDisposeScope(), torch.zeros_like(p, stateType).DetachFromDisposeScope());
+            if (NeedsMaster(p)) _master[name] = p.detach().to(ScalarType.Float32).clone().DetachFromDisposeScope();
+        }
     }
 
     public IEnumerable<Parameter> Parameters => _params.Select(p => p.Param);
@@ -49,11 +59,14 @@ public sealed class AdamW : IDisposable
             var g = p.grad;
             if (g is null) continue;
             var (m, v) = _state[name];
-            if (wd != 0) p.mul_(1 - lr * wd);
+            var target = _master.TryGetValue(name, out var master) ? master : p;
+            if (master is not null) g = g.to(ScalarType.Float32);
+            if (wd != 0) target.mul_(1 - lr * wd);
             m.mul_(b1).add_(g, alpha: 1 - b1);
             v.mul_(b2).addcmul_(g, g, value: 1 - b2);
             var denom = v.sqrt().div_(Math.Sqrt(bias2)).add_(eps);
-            p.addcdiv_(m, denom, value: -lr / bias1);
+            target.addcdiv_(m, denom, value: -lr / bias1);
+            if (master is not null) p.copy_(master);
         }
     }
 
@@ -62,6 +75,7 @@ public sealed class AdamW : IDisposable
     {
         var d = new SortedDictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (name, (m, v)) in _state) { d["exp_avg." + name] = m; d["exp_avg_sq." + name] = v; }
+        foreach (var (name, w) in _master) d["master." + name] = w;
         return d;
     }
 
@@ -74,19 +88,22 @@ public sealed class AdamW : IDisposable
             Copy(m, "exp_avg." + name);
             Copy(v, "exp_avg_sq." + name);
         }
+        foreach (var (name, w) in _master) Copy(w, "master." + name);
         Step = step;
 
         void Copy(Tensor into, string key)
         {
             if (!tensors.TryGetValue(key, out var t)) throw ReproException.ForFile(source, $"optimizer state lacks tensor '{key}'");
             if (!t.shape.SequenceEqual(into.shape)) throw ReproException.ForFile(source, $"optimizer tensor '{key}' has shape [{string.Join(",", t.shape)}], expected [{string.Join(",", into.shape)}]");
-            into.copy_(t);
+            into.copy_(t.to(into.dtype));
         }
     }
 
     public void Dispose()
     {
         foreach (var (m, v) in _state.Values) { m.Dispose(); v.Dispose(); }
+        foreach (var w in _master.Values) w.Dispose();
         _state.Clear();
+        _master.Clear();
     }
 }

@@ -81,3 +81,24 @@ public sealed class AdamWTests
         Assert.Contains(opt.StateTensors().First().Key, e.Message);
     }
 }
+
+/// <summary>bfloat16 parameters train through float32 master weights, so steps far below bf16's resolution accumulate.</summary>
+public sealed class AdamWMixedPrecisionTests
+{
+    [Fact]
+    public void Tiny_updates_to_bfloat16_weights_accumulate_in_the_float32_master_copy()
+    {
+        // lr 1e-4 on weights of 1.0: each step moves ~1e-4, far below bf16's spacing at 1.0 (2^-7 ≈ 0.0078).
+        var w = new TorchSharp.Modules.Parameter(torch.ones(4, ScalarType.BFloat16));
+        var opt = new AdamW([("w", w)], new AdamW.Options());
+        for (int i = 0; i < 200; i++)
+        {
+            opt.ZeroGrad();
+            (w.to(ScalarType.Float32) * torch.ones(4)).sum().backward();       // gradient 1 on every weight
+            opt.StepWith(1e-4);
+        }
+        // Adam's step is ~lr per iteration: 200 × 1e-4 = 0.02 in total, i.e. w ≈ 0.98 (bf16 rounds it to 0.98046875).
+        Assert.All(w.to(ScalarType.Float32).data<float>().ToArray(), x => Assert.InRange(x, 0.975f, 0.985f));
+        Assert.Contains("master.w", opt.StateTensors().Keys);
+    }
+}
