@@ -1,10 +1,14 @@
 using System.CommandLine;
 using Reproduction.Data;
+using Reproduction.Experiments;
 using Reproduction.IO;
 
 namespace Reproduction.Cli;
 
-/// <summary>`repro data download cola [--url URL] [--out DIR] [--timeout SECONDS]`: fetch, verify and unpack the official CoLA release.</summary>
+/// <summary>
+/// `repro data download cola [--url URL] [--out DIR] [--timeout SECONDS]`: fetch, verify and unpack the official CoLA release.
+/// `repro data export --format sft-parquet|rl-parquet|jsonl [--data cola|synthetic|PATH] [--split train|test] --out FILE`: write a split in verl's layouts.
+/// </summary>
 public static class DataCommand
 {
     public static Command Create()
@@ -45,8 +49,34 @@ public static class DataCommand
 
         var download = new Command("download", "Download a data set");
         download.Subcommands.Add(cola);
-        var data = new Command("data", "Data sets: download the official CoLA release");
+        var data = new Command("data", "Data sets: download the official CoLA release, export a split for verl");
         data.Subcommands.Add(download);
+        data.Subcommands.Add(CreateExport());
         return data;
+    }
+
+    private static Command CreateExport()
+    {
+        var format = new Option<string>("--format") { Description = $"Layout: {string.Join(", ", VerlExport.FormatNames)}", Required = true };
+        var source = new Option<string>("--data") { Description = "cola (shipped), synthetic (default grammar sizes and seed), or a CoLA release / GLUE folder", DefaultValueFactory = _ => "cola" };
+        var split = new Option<string>("--split") { Description = "train or test", DefaultValueFactory = _ => "train" };
+        var output = new Option<string>("--out") { Description = "The file to write (replaced atomically)", Required = true };
+
+        var export = new Command("export", "Write a split in verl's data layouts: SFT parquet (instruction/output), RL parquet (prompt, reward_model, ...) or JSONL");
+        export.Options.Add(format);
+        export.Options.Add(source);
+        export.Options.Add(split);
+        export.Options.Add(output);
+        export.SetAction(async (parse, ct) =>
+        {
+            var layout = VerlExport.ParseFormat(parse.GetValue(format)!);
+            var name = parse.GetValue(split)!;
+            if (name is not ("train" or "test")) throw new ReproException($"--split: '{name}' is not train or test");
+            var (train, test) = TaskSetup.LoadData(new DataSpec(), parse.GetValue(source));
+            var (path, rows) = await VerlExport.WriteAsync(name == "train" ? train : test, name, layout, parse.GetValue(output)!, ct: ct);
+            Console.Out.WriteLine($"{path}: {rows:N0} rows ({VerlExport.FormatName(layout)}, {name} split of {parse.GetValue(source)})");
+            return 0;
+        });
+        return export;
     }
 }

@@ -45,7 +45,7 @@ public sealed class DataCommandTests : IDisposable
     [Fact]
     public void The_default_url_is_the_official_release()
     {
-        var cola = ReproCli.Build().Subcommands.Single(c => c.Name == "data").Subcommands.Single().Subcommands.Single();
+        var cola = ReproCli.Build().Subcommands.Single(c => c.Name == "data").Subcommands.Single(c => c.Name == "download").Subcommands.Single();
         var parse = ReproCli.Build().Parse(["data", "download", "cola"]);
         Assert.Equal("cola", cola.Name);
         Assert.Empty(parse.Errors);
