@@ -24,6 +24,19 @@ public sealed class ColaTaskEncoderTests
     }
 
     [Fact]
+    public void Rendered_strings_and_token_ids_of_SFT_and_RL_examples_match_the_snapshot()
+    {
+        var enc = new ColaTaskEncoder(Tokenizer, ColaTaskFormatter.ColaRl);
+        var examples = new[] { Example, new ColaExample("gj04", 1, "", "Our friends won't buy this analysis, let alone the next one we propose.", 1) };
+        var rendered = examples.Select(e => new
+        {
+            sft_prompt = enc.SftPromptText(e), sft_completion = enc.SftCompletionText(e), rl_prompt = enc.RlPromptText(e),
+            sft_prompt_ids = enc.Sft(e).PromptIds, sft_completion_ids = enc.Sft(e).CompletionIds, rl_prompt_ids = enc.Rl(e).PromptIds, ground_truth = enc.Rl(e).Label,
+        });
+        Snapshooter.Xunit3.Snapshot.Match(rendered);
+    }
+
+    [Fact]
     public void With_a_vocabulary_subset_ids_are_dense_and_decode_back_to_the_same_text()
     {
         var data = SyntheticColaGenerator.Generate(new SyntheticColaOptions(seed: 1, trainSize: 50, testSize: 10));
