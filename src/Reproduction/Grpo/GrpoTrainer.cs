@@ -50,7 +50,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
             new AdamW.Options(options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay));
         var guard = new NonFiniteGuard(skipNonFinite: false);
         var history = new List<GrpoStepMetrics>();
-        int start = Resume(optimizer);
+        int start = TrainerCheckpoint.Resume(ResumeFrom, OutputDir, "grpo", model, optimizer, Metrics, StepOffset, Warn);
         if (start == 0) OnEval?.Invoke(StepOffset);
         for (int step = start; step < TotalSteps; step++)
         {
@@ -191,17 +191,4 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
 
     /// <summary>The rollout generator's seed for a step: a pure function of (seed, step), so resuming replays the same samples.</summary>
     private ulong RolloutSeed(long step) => (ulong)options.Seed * 1_000_003UL + (ulong)step;
-
-    private int Resume(AdamW optimizer)
-    {
-        if (ResumeFrom is null) return 0;
-        var dir = ResumeFrom == "auto"
-            ? (OutputDir is null ? throw new ReproException("grpo: --resume auto needs an output folder") : TrainerCheckpoint.Latest(OutputDir, Warn))
-            : ResumeFrom;
-        if (dir is null) return 0;
-        var state = TrainerCheckpoint.Restore(dir, model, optimizer);
-        if (state.Trainer != "grpo") throw ReproException.ForFile(dir, $"is a {state.Trainer} checkpoint, not a GRPO one");
-        Metrics?.TruncateAfter(StepOffset + state.GlobalStep);
-        return (int)state.GlobalStep;
-    }
 }

@@ -83,7 +83,7 @@ public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IRead
         var guard = new NonFiniteGuard(_options.SkipNonFinite);
         var history = new List<SftStepMetrics>();
 
-        int start = Resume(optimizer);
+        int start = TrainerCheckpoint.Resume(ResumeFrom, OutputDir, "sft", model, optimizer, Metrics, StepOffset, Warn);
         if (start == 0 && eval is not null && _options.EvalSteps > 0)
             Record(new SftStepMetrics(0, 0, double.NaN, double.NaN, 0, 0, 0, 0, false, EvaluateCe()), history, log: false);
 
@@ -104,20 +104,6 @@ public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IRead
                 TrainerCheckpoint.Save(OutputDir!, model, optimizer, new TrainerState(step + 1, optimizer.Step, null, "sft"), TokenizerFolder);
         }
         return history;
-    }
-
-    /// <summary>Restores weights, optimizer and position from a checkpoint; returns the step to continue from (0: fresh start).</summary>
-    private int Resume(AdamW optimizer)
-    {
-        if (ResumeFrom is null) return 0;
-        var dir = ResumeFrom == "auto"
-            ? (OutputDir is null ? throw new ReproException("sft: --resume auto needs an output folder") : TrainerCheckpoint.Latest(OutputDir, Warn))
-            : ResumeFrom;
-        if (dir is null) return 0;                                                   // "auto" with nothing saved yet: fresh start
-        var state = TrainerCheckpoint.Restore(dir, model, optimizer);
-        if (state.Trainer != "sft") throw ReproException.ForFile(dir, $"is a {state.Trainer} checkpoint, not an SFT one");
-        Metrics?.TruncateAfter(StepOffset + state.GlobalStep);
-        return (int)state.GlobalStep;
     }
 
     private SftStepMetrics TrainStep(AdamW optimizer, NonFiniteGuard guard, double lr, long step, double epoch, List<SftExample> examples)

@@ -70,6 +70,25 @@ public static class TrainerCheckpoint
         return null;
     }
 
+    /// <summary>
+    /// What both trainers do on start: with `resumeFrom` a folder (or "auto": the newest complete checkpoint in
+    /// `outputDir`), restore weights, optimizer and step, check the checkpoint is this trainer's, and cut the metrics
+    /// log back to that step. Returns the step to continue from (0: fresh start, also for "auto" with nothing saved).
+    /// </summary>
+    public static int Resume(string? resumeFrom, string? outputDir, string trainer, Qwen3ForCausalLM model, AdamW optimizer,
+        MetricsLog? metrics, long stepOffset, Action<string>? warn)
+    {
+        if (resumeFrom is null) return 0;
+        var dir = resumeFrom == "auto"
+            ? (outputDir is null ? throw new ReproException($"{trainer}: --resume auto needs an output folder") : Latest(outputDir, warn))
+            : resumeFrom;
+        if (dir is null) return 0;
+        var state = Restore(dir, model, optimizer);
+        if (state.Trainer != trainer) throw ReproException.ForFile(dir, $"is a {state.Trainer} checkpoint, not a {trainer} one");
+        metrics?.TruncateAfter(stepOffset + state.GlobalStep);
+        return (int)state.GlobalStep;
+    }
+
     /// <summary>Verifies the checkpoint, copies its weights into <paramref name="model"/> and its moments into <paramref name="optimizer"/>.</summary>
     public static TrainerState Restore(string dir, Qwen3ForCausalLM model, AdamW optimizer)
     {
