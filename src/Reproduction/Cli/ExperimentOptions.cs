@@ -18,6 +18,7 @@ public sealed class ExperimentOptions
     public readonly Option<string?> Model = new("--model") { Description = "Hugging Face model folder to start from" };
     public readonly Option<string?> Preset = new("--preset") { Description = "Preset name or path (its base model and settings)" };
     public readonly Option<string?> Data = new("--data") { Description = "cola (the paper's splits, shipped), synthetic, or a CoLA release/GLUE folder (default: the preset's data, else cola)" };
+    public readonly Option<bool> Lenient = new("--lenient") { Description = "Skip (and count) malformed rows of a --data folder instead of stopping" };
     public readonly Option<int> Seed = new("--seed") { Description = "Seed (data order, sampling, the preset's base model)", DefaultValueFactory = _ => 1 };
     public readonly Option<string> Dtype = new("--dtype") { Description = "Compute dtype: float32, bfloat16 or float64", DefaultValueFactory = _ => "float32" };
 
@@ -26,6 +27,7 @@ public sealed class ExperimentOptions
         cmd.Options.Add(Model);
         cmd.Options.Add(Preset);
         cmd.Options.Add(Data);
+        cmd.Options.Add(Lenient);
         cmd.Options.Add(Seed);
         cmd.Options.Add(Dtype);
     }
@@ -37,7 +39,7 @@ public sealed class ExperimentOptions
         var presetName = parse.GetValue(Preset);
         if (modelDir is null && presetName is null) throw new ReproException("give --model DIR, --preset NAME, or both");
         var preset = presetName is null ? null : StudyPreset.Load(presetName);
-        var (train, test) = TaskSetup.LoadData(preset?.Data ?? new DataSpec { Kind = "cola" }, parse.GetValue(Data));
+        var (train, test) = TaskSetup.LoadData(preset?.Data ?? new DataSpec { Kind = "cola" }, parse.GetValue(Data), parse.GetValue(Lenient), log);
         int seed = parse.GetValue(Seed);
         if (preset is not null && modelDir is null)
         {

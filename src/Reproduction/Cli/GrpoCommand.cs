@@ -45,6 +45,7 @@ public static class GrpoCommand
             var trainer = new GrpoTrainer(model, o.Beta != 0 ? ModelCopy.Frozen(model) : null, o, train.Select(encoder.Rl).ToList(), new WeightedReward([r]), encoder.Decode)
             {
                 OutputDir = dir, ResumeFrom = parse.GetValue(resume), Metrics = new MetricsLog(Path.Combine(dir, "metrics.jsonl")), Warn = log,
+                TokenizerFolder = parse.GetValue(common.Model),                      // its tokenizer files go into each checkpoint
                 OnStep = m =>
                 {
                     if (task is null) return;

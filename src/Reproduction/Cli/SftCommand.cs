@@ -48,6 +48,7 @@ public static class SftCommand
             var trainer = new SftTrainer(model, o, sftTrain, sftTest, encoder.PadId)
             {
                 OutputDir = dir, ResumeFrom = parse.GetValue(resume), Metrics = new MetricsLog(Path.Combine(dir, "metrics.jsonl")), Warn = log,
+                TokenizerFolder = parse.GetValue(common.Model),                      // its tokenizer files go into each checkpoint
                 OnStep = m =>
                 {
                     if (task is null || m.Step == 0) return;

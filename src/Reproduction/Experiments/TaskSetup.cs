@@ -16,7 +16,7 @@ public static class TaskSetup
     /// The train/test split: `cola` (the paper's in_domain_train / in_domain_dev, shipped), `synthetic` (the grammar with
     /// the spec's sizes and seed), or a path to a CoLA release folder (raw/ layout) or a GLUE folder (train.tsv/dev.tsv).
     /// </summary>
-    public static (List<ColaExample> Train, List<ColaExample> Test) LoadData(DataSpec spec, string? data = null)
+    public static (List<ColaExample> Train, List<ColaExample> Test) LoadData(DataSpec spec, string? data = null, bool lenient = false, Action<string>? warn = null)
     {
         data ??= spec.Kind;
         if (data == "cola") return (ColaDataset.PaperTrain().ToList(), ColaDataset.PaperTest().ToList());
@@ -27,8 +27,12 @@ public static class TaskSetup
         }
         if (!Directory.Exists(data)) throw ReproException.ForFile(data, "--data: not 'cola', 'synthetic' or an existing folder");
         if (File.Exists(Path.Combine(data, "train.tsv")))
-            return (ColaLoader.LoadGlue(data, GlueColaFile.Train).Examples.ToList(), ColaLoader.LoadGlue(data, GlueColaFile.Dev).Examples.ToList());
-        return (ColaDataset.PaperTrain(data).ToList(), ColaDataset.PaperTest(data).ToList());
+        {
+            var glue = new[] { GlueColaFile.Train, GlueColaFile.Dev }.Select(f => ColaLoader.LoadGlue(data, f, lenient)).ToArray();
+            foreach (var r in glue.Where(r => r.Skipped.Count > 0)) warn?.Invoke($"{r.Path}: skipped {r.Skipped.Count} malformed rows (--lenient)");
+            return (glue[0].Examples.ToList(), glue[1].Examples.ToList());
+        }
+        return (ColaDataset.PaperTrain(data, lenient, warn).ToList(), ColaDataset.PaperTest(data, lenient, warn).ToList());
     }
 
     /// <summary>The encoder of a preset: the full Qwen3 vocabulary, or the subset of ids the task's texts use.</summary>

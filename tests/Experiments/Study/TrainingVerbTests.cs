@@ -34,6 +34,27 @@ public sealed class TrainingVerbTests : IDisposable
     }
 
     [Fact]
+    public void A_malformed_data_row_stops_a_verb_naming_file_and_line_unless_lenient()
+    {
+        var shipped = Path.Combine(AppContext.BaseDirectory, "assets", "cola", "raw");
+        var raw = Directory.CreateDirectory(Path.Combine(_dir, "release", "raw")).FullName;
+        foreach (var f in new[] { "in_domain_train.tsv", "in_domain_dev.tsv" })
+            File.WriteAllLines(Path.Combine(raw, f), File.ReadLines(Path.Combine(shipped, f)).Take(40));
+        File.AppendAllText(Path.Combine(raw, "in_domain_dev.tsv"), "gj04\t7\t\tA label that is not 0 or 1.\n");
+        string[] args = ["eval", "--preset", "tiny-smoke", "--data", Path.Combine(_dir, "release"), "--metric", "ce", "--limit", "3", "--out", Path.Combine(_dir, "e")];
+
+        var stderr = new StringWriter();
+        var old = Console.Error;
+        Console.SetError(stderr);
+        try { Assert.Equal(2, ReproCli.Run(args)); }
+        finally { Console.SetError(old); }
+        Assert.Contains("in_domain_dev.tsv", stderr.ToString());
+        Assert.Contains("line 41", stderr.ToString());
+
+        Assert.Equal(0, ReproCli.Run([.. args, "--lenient"]));
+    }
+
+    [Fact]
     public void Verbs_refuse_bad_input_with_exit_code_2()
     {
         Assert.Equal(2, ReproCli.Run(["sft", "--model", Path.Combine(_dir, "missing"), "--out", Path.Combine(_dir, "x")]));
