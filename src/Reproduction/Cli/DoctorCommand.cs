@@ -36,7 +36,7 @@ public static class DoctorCommand
         table.AddRow("libtorch", Markup.Escape(env.LibTorchVersion));
         table.AddRow("native library", Markup.Escape(env.NativeLibraryPath ?? "(not found)"));
         table.AddRow("GLIBCXX_3.4.32 patch", Markup.Escape(env.GlibcxxPatch));
-        table.AddRow("CUDA", env.CudaAvailable ? $"available, {env.CudaDeviceCount} device(s)" : "not available");
+        table.AddRow("CUDA", env.CudaAvailable ? Markup.Escape($"available, {env.CudaDeviceCount} device(s): {env.CudaDeviceName ?? "name unknown (no nvidia-smi)"}") : "not available");
         table.AddRow("threads", $"{env.Threads} torch threads, {env.ProcessorCount} processors");
 
         var (ok, detail) = SmokeStep();

@@ -37,9 +37,24 @@ public sealed record TorchEnvironment(
             GlibcxxPatch: DescribePatch(native),
             CudaAvailable: cuda,
             CudaDeviceCount: cuda ? (int)torch.cuda.device_count() : 0,
-            CudaDeviceName: null,
+            CudaDeviceName: cuda ? CudaDeviceNames() : null,
             Threads: torch.get_num_threads(),
             ProcessorCount: Environment.ProcessorCount);
+    }
+
+    /// <summary>GPU names from nvidia-smi (TorchSharp has no get_device_name); null when it is not installed.</summary>
+    public static string? CudaDeviceNames()
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("nvidia-smi", "--query-gpu=name --format=csv,noheader")
+                { RedirectStandardOutput = true, RedirectStandardError = true });
+            if (p is null) return null;
+            var names = p.StandardOutput.ReadToEnd().Trim();
+            p.WaitForExit(5000);
+            return p.ExitCode == 0 && names.Length > 0 ? string.Join("; ", names.Split('\n', StringSplitOptions.TrimEntries)) : null;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException) { return null; }
     }
 
     /// <summary>The copy of libLibTorchSharp.so this process loads from its output folder.</summary>
