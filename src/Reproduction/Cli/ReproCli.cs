@@ -16,6 +16,7 @@ public static class ReproCli
         root.Options.Add(Verbose);
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(StudyCommand.Create());
+        root.Subcommands.Add(FrontierCommand.Create());
         root.Subcommands.Add(SftCommand.Create());
         root.Subcommands.Add(GrpoCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());

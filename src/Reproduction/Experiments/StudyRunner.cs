@@ -27,6 +27,9 @@ namespace Reproduction.Experiments;
 /// </summary>
 public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList<int> seeds, Action<string> log)
 {
+    /// <summary>Track every metric in both pipelines (CE and both rewards at every evaluation point): what `repro frontier` needs.</summary>
+    public bool TrackAll { get; init; }
+
     public const string CeMetric = "sft_test_ce", RobustMetric = "mean1_robust", StrictMetric = "mean1_strict";
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -71,11 +74,23 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             Log($"seed {seed}: SFT-then-RL");
             var a = ModelCopy.Trainable(baseModel);
             var ce = new List<CurvePoint>();
+            var robustA = new List<CurvePoint>();
+            var strictA = new List<CurvePoint>();
+            int evalNoA = 0;
+            void EvalRewardsA(long step)
+            {
+                if (!TrackAll) return;
+                var r = RewardEvaluation.Evaluate(a, evalSet, encoder.Decode, evalRewards, sampling with { Seed = (ulong)(seed * 100_000 + 50_000 + evalNoA++) }, batchSize: preset.Eval.BatchSize);
+                robustA.Add(new CurvePoint((int)step, r["robust_cola"].Mean));
+                strictA.Add(new CurvePoint((int)step, r["strict_cola"].Mean));
+            }
+            EvalRewardsA(0);
             double Ce() => CrossEntropy.Evaluate(a, sftTest, encoder.PadId, preset.Sft.MaxLength, preset.Sft.PerDeviceEvalBatchSize).MeanTokenNll;
             var sftA = new SftTrainer(a, preset.Sft with { Seed = seed }, sftTrain, sftTest, encoder.PadId)
             {
                 Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-sft-then-rl-sft.jsonl")),
                 OnStep = m => { if (m.EvalCe is { } v) ce.Add(new CurvePoint((int)m.Step, v)); },
+                OnEval = EvalRewardsA,
             };
             sftA.Train();
             sftSteps = sftA.TotalSteps;
@@ -86,22 +101,29 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             {
                 StepOffset = sftSteps,
                 Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-sft-then-rl-grpo.jsonl")),
-                OnEval = step => { if (step > sftSteps) ce.Add(new CurvePoint((int)step, Ce())); },
+                OnEval = step => { if (step > sftSteps) { ce.Add(new CurvePoint((int)step, Ce())); EvalRewardsA(step); } },
             };
             var histA = grpoA.Train();
             rlStepsA = histA.Count;
             Log($"seed {seed}: GRPO done ({rlStepsA} steps, train reward {histA.TakeLast(5).Average(m => m["reward"]):F3}), test CE {ce[^1].Value:F3}");
             TaskSetup.SaveModel(a, encoder, Path.Combine(seedDir, "sft-then-rl", "after-grpo"));
             ceA.Add(new Curve(CeMetric, seed, ce));
+            if (TrackAll)
+            {
+                ceA.Add(new Curve(RobustMetric, seed, robustA));
+                ceA.Add(new Curve(StrictMetric, seed, strictA));
+            }
 
             // ---- RL-then-SFT ----
             Log($"seed {seed}: RL-then-SFT");
             var b = ModelCopy.Trainable(baseModel);
             var robust = new List<CurvePoint>();
             var strictPts = new List<CurvePoint>();
+            var ceB = new List<CurvePoint>();
             int evalNo = 0;
             void EvalRewards(long step)
             {
+                if (TrackAll) ceB.Add(new CurvePoint((int)step, CrossEntropy.Evaluate(b, sftTest, encoder.PadId, preset.Sft.MaxLength, preset.Sft.PerDeviceEvalBatchSize).MeanTokenNll));
                 var r = RewardEvaluation.Evaluate(b, evalSet, encoder.Decode, evalRewards, sampling with { Seed = (ulong)(seed * 100_000 + evalNo++) }, batchSize: preset.Eval.BatchSize);
                 robust.Add(new CurvePoint((int)step, r["robust_cola"].Mean));
                 strictPts.Add(new CurvePoint((int)step, r["strict_cola"].Mean));
@@ -130,6 +152,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             TaskSetup.SaveModel(b, encoder, Path.Combine(seedDir, "rl-then-sft", "after-sft"));
             rewardB.Add(new Curve(RobustMetric, seed, robust, seedRlSteps));
             rewardB.Add(new Curve(StrictMetric, seed, strictPts, seedRlSteps));
+            if (TrackAll) rewardB.Add(new Curve(CeMetric, seed, ceB, seedRlSteps));
         }
 
         var report = new RunReport(RunReport.CurrentFormat, preset.Name, seeds, EnvironmentBlock(), preset.Decisions,
