@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text.Json;
 
 namespace Reproduction.Text;
@@ -18,6 +17,9 @@ public static class HfTokenizerFiles
     public const string MergesTxt = "merges.txt";
     public const string TokenizerConfigJson = "tokenizer_config.json";
 
+    /// <summary>The most a tokenizer.json.gz may decompress to (Qwen3's tokenizer.json is 11.4 MB).</summary>
+    public const long MaxTokenizerJsonBytes = 64L << 20;
+
     /// <summary>The folder's tokenizer files, preferring tokenizer.json.</summary>
     public static TokenizerDefinition Read(string directory)
     {
@@ -32,15 +34,10 @@ public static class HfTokenizerFiles
         var tokenizerJsonGz = Path.Combine(directory, TokenizerJsonGz);
         if (File.Exists(tokenizerJsonGz))
         {
-            using var stream = new GZipStream(File.OpenRead(tokenizerJsonGz), CompressionMode.Decompress);
-            try
-            {
-                return ParseTokenizerJson(stream, tokenizerJsonGz);
-            }
-            catch (InvalidDataException e)
-            {
-                throw ReproException.ForFile(tokenizerJsonGz, $"not a valid gzip file: {e.Message}", e);
-            }
+            byte[] json;
+            using (var file = File.OpenRead(tokenizerJsonGz))
+                json = IO.BoundedGzip.Decompress(file, MaxTokenizerJsonBytes, tokenizerJsonGz);
+            return ParseTokenizerJson(new MemoryStream(json, writable: false), tokenizerJsonGz);
         }
         var vocab = Path.Combine(directory, VocabJson);
         var merges = Path.Combine(directory, MergesTxt);

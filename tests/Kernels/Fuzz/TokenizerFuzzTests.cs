@@ -143,4 +143,35 @@ public sealed class TokenizerFuzzTests
         File.WriteAllText(path, TokenizerFileErrorTests.TinyTokenizerJson().Replace(from, to));
         Assert.NotNull(LoadContract.Check(path, () => Qwen3Tokenizer.Load(tmp.Path), "named"));
     }
+
+    /// <summary>A gzip bomb: 1 MB of zeros compressed once (about 1 KB), the member repeated to decompress to `megabytes` MB.</summary>
+    private static byte[] GzipBomb(int megabytes)
+    {
+        using var one = new MemoryStream();
+        using (var gz = new System.IO.Compression.GZipStream(one, System.IO.Compression.CompressionLevel.SmallestSize, leaveOpen: true))
+            gz.Write(new byte[1 << 20]);
+        var member = one.ToArray();
+        return [.. Enumerable.Repeat(member, megabytes).SelectMany(m => m)];
+    }
+
+    [Fact]
+    public void A_gzip_bomb_as_the_shipped_tokenizer_json_is_refused_before_it_fills_memory()
+    {
+        using var tmp = new TempFolder();
+        File.Copy(Path.Combine(ShippedTokenizerFiles.DefaultDirectory, HfTokenizerFiles.TokenizerConfigJson), tmp.File(HfTokenizerFiles.TokenizerConfigJson));
+        var gz = tmp.File(HfTokenizerFiles.TokenizerJsonGz);
+        File.WriteAllBytes(gz, GzipBomb(1024));        // 1 GB once decompressed, ~1 MB on disk
+        var refusal = LoadContract.Check(gz, () => ShippedTokenizerFiles.Read(tmp.Path), "gzip bomb");
+        Assert.Equal($"{gz}: decompresses to more than {HfTokenizerFiles.MaxTokenizerJsonBytes} bytes; refused (a gzip bomb or not the expected file)", refusal);
+    }
+
+    [Fact]
+    public void A_gzip_bomb_as_a_folder_tokenizer_json_gz_is_refused_before_it_fills_memory()
+    {
+        using var tmp = new TempFolder();
+        var gz = tmp.File(HfTokenizerFiles.TokenizerJsonGz);
+        File.WriteAllBytes(gz, GzipBomb(1024));
+        var refusal = LoadContract.Check(gz, () => Qwen3Tokenizer.Load(tmp.Path), "gzip bomb");
+        Assert.StartsWith($"{gz}: decompresses to more than", refusal);
+    }
 }
