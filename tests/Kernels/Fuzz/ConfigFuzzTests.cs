@@ -94,4 +94,25 @@ public sealed class ConfigFuzzTests
         File.WriteAllText(path, File.ReadAllText(Path.Combine(Golden, Qwen3Config.FileName)).Replace(from, to));
         Assert.Equal($"{path}: {problem}", LoadContract.Check(path, () => Qwen3Config.Load(path), "named"));
     }
+
+    [Theory]
+    [InlineData("\"model_type\": \"\\ud800\"")]     // an escaped lone surrogate
+    [InlineData("\"model_type\": \"qw\u00FF!\"")]     // a raw 0xFF byte inside a string
+    [InlineData("\"\\udc00\": 1")]                     // in a property name
+    public void A_string_that_does_not_decode_is_refused_as_invalid_json(string field)
+    {
+        using var tmp = new TempFolder();
+        var path = tmp.File(Qwen3Config.FileName);
+        File.WriteAllBytes(path, System.Text.Encoding.Latin1.GetBytes("{" + field + ", \"vocab_size\": 512}"));
+        Assert.StartsWith($"{path}: not valid JSON (a string does not decode", LoadContract.Check(path, () => Qwen3Config.Load(path), "named"));
+    }
+
+    [Fact]
+    public void A_line_break_quoted_from_the_file_is_escaped_so_the_message_stays_one_line()
+    {
+        using var tmp = new TempFolder();
+        var path = tmp.File(Qwen3Config.FileName);
+        File.WriteAllText(path, "{\"model_type\": \"qwen3\\nllama\"}");
+        Assert.Equal($"{path}: field 'model_type' is \"qwen3\\nllama\"; only \"qwen3\" is supported", LoadContract.Check(path, () => Qwen3Config.Load(path), "named"));
+    }
 }
