@@ -13,7 +13,7 @@ public static class LoadContract
     /// Runs `load` on its own thread and checks the contract. Returns null when it loaded, else the refusal message.
     /// `path` is what the message must start with (the file, or the folder for loaders that take one).
     /// </summary>
-    public static string? Check(string path, Action load, object fuzzCase)
+    public static string? Check(string path, Action load, object fuzzCase, TimeSpan? timeout = null)
     {
         Exception? error = null;
         long allocated = 0;
@@ -25,8 +25,9 @@ public static class LoadContract
             finally { allocated = GC.GetAllocatedBytesForCurrentThread() - before; }
         }, maxStackSize: 16 << 20) { IsBackground = true, Name = "fuzz case" };
         worker.Start();
-        if (!worker.Join(FuzzBudget.CaseTimeout))
-            Assert.Fail($"{fuzzCase}: loading {path} did not finish within {FuzzBudget.CaseTimeout.TotalSeconds} s (a hang)");
+        var limit = timeout ?? FuzzBudget.CaseTimeout;
+        if (!worker.Join(limit))
+            Assert.Fail($"{fuzzCase}: loading {path} did not finish within {limit.TotalSeconds} s (a hang)");
         if (allocated > FuzzBudget.MaxAllocationPerCase)
             Assert.Fail($"{fuzzCase}: loading {path} allocated {allocated:N0} managed bytes (limit {FuzzBudget.MaxAllocationPerCase:N0}): a length from the input was trusted");
         if (error is null) return null;
