@@ -73,15 +73,16 @@ public sealed class OptionsFuzzTests
     }
 
     [Theory]
-    [InlineData(Kind.Preset, "{\"name\": \"\\ud800\"}")]
-    [InlineData(Kind.Preset, "{\"name\": \"x\", \"grpo\": {\"loss_type\": \"\\ud800\"}}")]
-    [InlineData(Kind.Preset, "{\"name\": \"x\", \"model\": null}")]
-    [InlineData(Kind.Sft, "{\"lr_scheduler_type\": \"\\udc00\"}")]
-    [InlineData(Kind.Sft, "{\"lr_scheduler_type\": null}")]
-    [InlineData(Kind.Sft, "{\"lr_scheduler_type\": \"cosine_typo\"}")]
-    [InlineData(Kind.Grpo, "{\"loss_type\": \"\\ud800\"}")]
-    [InlineData(Kind.Grpo, "{\"top_p\": 0}")]
-    public void Named_bad_option_files_are_refused_naming_the_file(Kind kind, string json)
+    [InlineData(Kind.Preset, "{\"name\": \"\\ud800\"}", "invalid preset: The JSON value could not be converted to System.String. Path: $.name")]
+    [InlineData(Kind.Preset, "{\"name\": \"x\", \"grpo\": {\"loss_type\": \"\\ud800\"}}", "grpo: Cannot read incomplete UTF-16")]
+    [InlineData(Kind.Preset, "{\"name\": \"x\", \"model\": null}", "invalid preset: The property or field 'model' on type 'Reproduction.Experiments.StudyPreset' doesn't allow setting null values")]
+    [InlineData(Kind.Preset, "{\"name\": \"x\", \"grpo\": {\"top_p\": 2}}", "grpo: grpo option top_p must be in (0, 1], got 2")]
+    [InlineData(Kind.Sft, "{\"lr_scheduler_type\": \"\\udc00\"}", "invalid SFT options: The JSON value could not be converted to System.String")]
+    [InlineData(Kind.Sft, "{\"lr_scheduler_type\": null}", "invalid SFT options: The property or field 'lr_scheduler_type' on type 'Reproduction.Sft.SftOptions' doesn't allow setting null values")]
+    [InlineData(Kind.Sft, "{\"lr_scheduler_type\": \"cosine_typo\"}", "lr_scheduler_type: unknown schedule 'cosine_typo'")]
+    [InlineData(Kind.Grpo, "{\"loss_type\": \"\\ud800\"}", "The JSON value could not be converted to Reproduction.Grpo.LossType")]
+    [InlineData(Kind.Grpo, "{\"top_p\": 0}", "grpo option top_p must be in (0, 1], got 0")]
+    public void Named_bad_option_files_are_refused_naming_the_file(Kind kind, string json, string problem)
     {
         using var tmp = new TempFolder();
         var path = tmp.File("options.json");
@@ -92,6 +93,6 @@ public sealed class OptionsFuzzTests
             Kind.Grpo => () => GrpoOptions.Load(path),
             _ => () => StudyPreset.Load(path),
         };
-        Assert.NotNull(LoadContract.Check(path, load, "named"));
+        Assert.StartsWith($"{path}: {problem}", LoadContract.Check(path, load, "named"));
     }
 }
