@@ -96,6 +96,25 @@ public sealed class SafetensorsFuzzTests
         ByteDamage(FuzzBudget.Large);
     }
 
+    /// <summary>Every proper prefix of a valid file is refused: at each byte of the small file; for the golden one, each byte of
+    /// the length prefix, every 7th byte of the header and every 997th byte of the data (≈ 840 cuts in all).</summary>
+    [Fact]
+    public void A_file_cut_at_any_offset_is_refused()
+    {
+        using var tmp = new TempFolder();
+        var path = tmp.File("model.safetensors");
+        var small = SafetensorsReaderTests.File(SafetensorsReaderTests.GoodHeader, 40);
+        var golden = Parts.Of(Path.Combine(Golden("bf16"), "model.safetensors"));
+        var cuts = Enumerable.Range(0, small.Length).Select(n => (File: small, Length: n))
+            .Concat(Enumerable.Range(0, 8).Concat(Enumerable.Range(0, (int)golden.HeaderLength / 7).Select(k => 8 + k * 7)).Select(n => (golden.File, n)))
+            .Concat(Enumerable.Range(0, golden.Data.Length / 997).Select(k => (golden.File, 8 + (int)golden.HeaderLength + k * 997)));
+        foreach (var (file, length) in cuts)
+        {
+            System.IO.File.WriteAllBytes(path, file[..length]);
+            Assert.NotNull(OpenAndLoad(path, new FuzzCase(length, 0)));
+        }
+    }
+
     // ---- structure-aware header mutations ------------------------------------------------------------------
 
     private static readonly string[] Dtypes = ["F32", "F16", "BF16", "F64", "I8", "U8", "I32", "I64", "BOOL", "F8_E4M3", "Q7", "f32", ""];
