@@ -42,9 +42,18 @@ public sealed class ColaFuzzTests
         return r.Next(10) == 0 ? Mutations.Truncate(r, data) : data;
     }
 
-    private static void LineMutations(int cases)
+    /// <summary>The shipped rows, or (GLUE test layout) "index&lt;TAB&gt;sentence" then "N&lt;TAB&gt;sentence" rows made from them.</summary>
+    private static List<byte[]> Seed(ColaFileFormat format)
     {
         var lines = Mutations.Lines(Shipped());
+        if (format == ColaFileFormat.Labeled) return lines;
+        return [System.Text.Encoding.UTF8.GetBytes(ColaLoader.GlueTestHeader),
+            .. lines.Select((l, i) => System.Text.Encoding.UTF8.GetBytes($"{i}\t{System.Text.Encoding.UTF8.GetString(l).Split('\t')[^1]}"))];
+    }
+
+    private static void LineMutations(int cases, ColaFileFormat format = ColaFileFormat.Labeled)
+    {
+        var lines = Seed(format);
         using var tmp = new TempFolder();
         var path = tmp.File("in_domain_dev.tsv");
         FuzzCase.Run(cases, c =>
@@ -53,8 +62,8 @@ public sealed class ColaFuzzTests
             var data = Mutate(r, lines, c.Mutations, out _);
             File.WriteAllBytes(path, data);
             ColaLoadResult? lenient = null;
-            var lenientRefusal = LoadContract.Check(path, () => lenient = ColaLoader.LoadFile(path, lenient: true), c);
-            var strictRefusal = LoadContract.Check(path, () => ColaLoader.LoadFile(path), c);
+            var lenientRefusal = LoadContract.Check(path, () => lenient = ColaLoader.LoadFile(path, format, lenient: true), c);
+            var strictRefusal = LoadContract.Check(path, () => ColaLoader.LoadFile(path, format), c);
             var body = data.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? data[3..] : data;
             if (body.Length == 0)
             {
@@ -63,7 +72,11 @@ public sealed class ColaFuzzTests
                 return;
             }
             Assert.True(lenientRefusal is null, $"{c}: lenient loading threw: {lenientRefusal}");
-            Assert.Equal(Mutations.Lines(body).Count, lenient!.Examples.Count + lenient.SkippedCount);
+            var bodyLines = Mutations.Lines(body);
+            var first = bodyLines[0].AsSpan();
+            if (first.EndsWith((ReadOnlySpan<byte>)[(byte)'\r'])) first = first[..^1];
+            int header = format == ColaFileFormat.GlueTest && first.SequenceEqual(System.Text.Encoding.UTF8.GetBytes(ColaLoader.GlueTestHeader)) ? 1 : 0;
+            Assert.Equal(bodyLines.Count, header + lenient!.Examples.Count + lenient.SkippedCount);
             if (lenient.SkippedCount == 0)
                 Assert.True(strictRefusal is null, $"{c}: strict loading refused a file lenient loading took whole: {strictRefusal}");
             else
@@ -79,6 +92,16 @@ public sealed class ColaFuzzTests
     {
         FuzzBudget.RequireOptIn();
         LineMutations(FuzzBudget.Large);
+    }
+
+    [Fact]
+    public void Glue_test_file_mutations_are_skipped_and_counted_leniently_and_refused_strictly() => LineMutations(FuzzBudget.Small, ColaFileFormat.GlueTest);
+
+    [Fact, Trait("Category", "Fuzz")]
+    public void Glue_test_file_mutations_are_skipped_and_counted_leniently_and_refused_strictly_large()
+    {
+        FuzzBudget.RequireOptIn();
+        LineMutations(FuzzBudget.Large, ColaFileFormat.GlueTest);
     }
 
     [Theory]
