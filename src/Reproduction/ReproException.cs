@@ -6,8 +6,12 @@ namespace Reproduction;
 /// </summary>
 public class ReproException : Exception
 {
-    public ReproException(string message) : base(message) { }
-    public ReproException(string message, Exception inner) : base(message, inner) { }
+    public ReproException(string message) : base(OneLine(message)) { }
+    public ReproException(string message, Exception inner) : base(OneLine(message), inner) { }
+
+    /// <summary>Line breaks quoted from an input (a JSON string, a tensor name) are escaped, so the message stays one line.</summary>
+    private static string OneLine(string message) =>
+        message.AsSpan().IndexOfAny('\r', '\n') < 0 ? message : message.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
     /// <summary>An error about one file: "PATH: problem".</summary>
     public static ReproException ForFile(string path, string problem, Exception? inner = null) =>

@@ -91,6 +91,7 @@ public sealed record StudyPreset
     {
         WriteIndented = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectNullableAnnotations = true, // "model": null is an error, not a null section
     };
 
     /// <summary>The preset folder shipped with the program (copied to the build output).</summary>
@@ -109,7 +110,10 @@ public sealed record StudyPreset
         try { preset = JsonSerializer.Deserialize<StudyPreset>(File.ReadAllText(path), Json) ?? throw ReproException.ForFile(path, "empty preset"); }
         catch (JsonException e) { throw ReproException.ForFile(path, $"invalid preset: {e.Message}"); }
         preset.Sft.Validated($"{path}: sft");
-        _ = preset.GrpoOptions;
+        string grpo;
+        try { grpo = preset.Grpo.ToJsonString(); }
+        catch (InvalidOperationException e) { throw ReproException.ForFile(path, $"grpo: {e.Message}", e); } // e.g. an escaped lone surrogate
+        _ = Reproduction.Grpo.GrpoOptions.FromJson(grpo, $"{path}: grpo");
         if (preset.Model.Source is not ("init" or "pretrained")) throw ReproException.ForFile(path, $"model.source: '{preset.Model.Source}' (init or pretrained)");
         if (preset.Data.Kind is not ("synthetic" or "cola")) throw ReproException.ForFile(path, $"data.kind: '{preset.Data.Kind}' (synthetic or cola)");
         return preset;

@@ -201,6 +201,7 @@ public sealed record GrpoOptions
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        RespectNullableAnnotations = true,
     };
 
     /// <summary>Options from JSON text (snake_case keys; absent keys keep their defaults; unknown keys are errors).</summary>

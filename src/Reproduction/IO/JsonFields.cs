@@ -33,7 +33,48 @@ internal readonly struct JsonFields
         {
             throw ReproException.ForFile(file, $"not valid JSON ({e.Message})", e);
         }
-        return (doc, new JsonFields(doc.RootElement, file));
+        try
+        {
+            EnsureStringsDecode(doc.RootElement, file);
+            return (doc, new JsonFields(doc.RootElement, file));
+        }
+        catch
+        {
+            doc.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// JsonDocument checks structure but decodes strings only when they are read: invalid UTF-8 inside a string or an
+    /// escaped lone surrogate ("\ud800") would surface later as an InvalidOperationException. Every string and
+    /// property name is decoded once here instead, so such a file is refused as "PATH: not valid JSON …".
+    /// </summary>
+    public static void EnsureStringsDecode(JsonElement root, string file)
+    {
+        static void Walk(JsonElement e)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var p in e.EnumerateObject()) { _ = p.Name; Walk(p.Value); }
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in e.EnumerateArray()) Walk(item);
+                    break;
+                case JsonValueKind.String:
+                    _ = e.GetString();
+                    break;
+            }
+        }
+        try
+        {
+            Walk(root);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw ReproException.ForFile(file, $"not valid JSON (a string does not decode: {e.Message})", e);
+        }
     }
 
     public static (JsonDocument Doc, JsonFields Fields) ParseFile(string file)

@@ -55,8 +55,12 @@ public sealed class SafetensorsHeader
         using var _ = doc;
         var metadata = new Dictionary<string, string>();
         var entries = new List<SafetensorsEntry>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var prop in root.Element.EnumerateObject())
         {
+            // JSON readers disagree on duplicate keys (first or last wins); a checkpoint must not depend on which.
+            if (!names.Add(prop.Name))
+                throw ReproException.ForFile(file, prop.Name == "__metadata__" ? "'__metadata__' appears twice in the header" : $"tensor '{prop.Name}' appears twice in the header");
             if (prop.Name == "__metadata__")
             {
                 if (prop.Value.ValueKind != JsonValueKind.Object)

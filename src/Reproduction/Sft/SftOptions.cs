@@ -47,11 +47,22 @@ public sealed record SftOptions
         Require(!Packing, "packing", "is not supported (the paper's setup does not pack)");
         Require(Dtype is "float32" or "bfloat16" or "float64", "dtype", "must be float32, bfloat16 or float64");
         Require(EvalSteps >= 0 && SaveSteps >= 0 && LoggingSteps >= 1, "eval_steps/save_steps/logging_steps", "must be ≥ 0 (logging ≥ 1)");
-        _ = new Training.LearningRateSchedule(LrSchedulerType, LearningRate, 0, 1).Validated();
+        try
+        {
+            _ = new Training.LearningRateSchedule(LrSchedulerType, LearningRate, 0, 1).Validated();
+        }
+        catch (ReproException e)
+        {
+            throw new ReproException($"{source}: {e.Message}", e);
+        }
         return this;
     }
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, ReadCommentHandling = JsonCommentHandling.Skip };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, ReadCommentHandling = JsonCommentHandling.Skip,
+        RespectNullableAnnotations = true, // "lr_scheduler_type": null is an error, not a null string
+    };
 
     public static SftOptions Load(string path)
     {

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text.Json;
 
 namespace Reproduction.Text;
@@ -18,6 +17,9 @@ public static class HfTokenizerFiles
     public const string MergesTxt = "merges.txt";
     public const string TokenizerConfigJson = "tokenizer_config.json";
 
+    /// <summary>The most a tokenizer.json.gz may decompress to (Qwen3's tokenizer.json is 11.4 MB).</summary>
+    public const long MaxTokenizerJsonBytes = 64L << 20;
+
     /// <summary>The folder's tokenizer files, preferring tokenizer.json.</summary>
     public static TokenizerDefinition Read(string directory)
     {
@@ -32,15 +34,10 @@ public static class HfTokenizerFiles
         var tokenizerJsonGz = Path.Combine(directory, TokenizerJsonGz);
         if (File.Exists(tokenizerJsonGz))
         {
-            using var stream = new GZipStream(File.OpenRead(tokenizerJsonGz), CompressionMode.Decompress);
-            try
-            {
-                return ParseTokenizerJson(stream, tokenizerJsonGz);
-            }
-            catch (InvalidDataException e)
-            {
-                throw ReproException.ForFile(tokenizerJsonGz, $"not a valid gzip file: {e.Message}", e);
-            }
+            byte[] json;
+            using (var file = File.OpenRead(tokenizerJsonGz))
+                json = IO.BoundedGzip.Decompress(file, MaxTokenizerJsonBytes, tokenizerJsonGz);
+            return ParseTokenizerJson(new MemoryStream(json, writable: false), tokenizerJsonGz);
         }
         var vocab = Path.Combine(directory, VocabJson);
         var merges = Path.Combine(directory, MergesTxt);
@@ -59,7 +56,7 @@ public static class HfTokenizerFiles
         if (root.ValueKind != JsonValueKind.Object) throw ReproException.ForFile(path, "top level is not a JSON object");
         if (!root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
             throw ReproException.ForFile(path, "'model' is missing");
-        if (model.TryGetProperty("type", out var type) && type.GetString() != "BPE")
+        if (model.TryGetProperty("type", out var type) && (type.ValueKind != JsonValueKind.String || type.GetString() != "BPE"))
             throw ReproException.ForFile(path, $"model.type is '{type}', not 'BPE'");
         foreach (var option in new[] { "byte_fallback", "ignore_merges" })
             if (model.TryGetProperty(option, out var value) && value.ValueKind == JsonValueKind.True)
@@ -94,7 +91,7 @@ public static class HfTokenizerFiles
             foreach (var token in addedElement.EnumerateArray())
             {
                 if (token.ValueKind != JsonValueKind.Object
-                    || !token.TryGetProperty("id", out var id) || !id.TryGetInt32(out int idValue) || idValue < 0
+                    || !token.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.Number || !id.TryGetInt32(out int idValue) || idValue < 0
                     || !token.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String)
                     throw ReproException.ForFile(path, $"added_tokens[{i}] needs a non-negative integer 'id' and a string 'content'");
                 bool special = token.TryGetProperty("special", out var s) && s.ValueKind == JsonValueKind.True;
@@ -156,6 +153,11 @@ public static class HfTokenizerFiles
         foreach (var (token, id) in definition.Vocabulary) byId.TryAdd(id, token);
         var seenIds = new HashSet<int>();
         var seenContents = new HashSet<string>(StringComparer.Ordinal);
+        // The tokenizer keeps id-indexed tables (one slot per id up to the largest): a stray huge id must not size them.
+        long tokens = definition.Vocabulary.Count + definition.AddedTokens.Count;
+        long maxId = Math.Max(definition.Vocabulary.Values.DefaultIfEmpty(-1).Max(), definition.AddedTokens.Select(t => t.Id).DefaultIfEmpty(-1).Max());
+        if (maxId >= 2 * tokens + 1024)
+            throw ReproException.ForFile(path, $"token id {maxId} is far beyond the {tokens} tokens defined (ids must be nearly dense)");
         foreach (var added in definition.AddedTokens)
         {
             if (added.Content.Length == 0) throw ReproException.ForFile(path, $"added token id {added.Id} has empty content");
@@ -171,8 +173,8 @@ public static class HfTokenizerFiles
     private static void CheckPipeline(JsonElement root, string path)
     {
         if (root.TryGetProperty("normalizer", out var normalizer) && normalizer.ValueKind == JsonValueKind.Object
-            && normalizer.TryGetProperty("type", out var nType) && nType.GetString() != "NFC")
-            throw ReproException.ForFile(path, $"normalizer '{nType.GetString()}' is not supported (only NFC, as in Qwen3)");
+            && normalizer.TryGetProperty("type", out var nType) && (nType.ValueKind != JsonValueKind.String || nType.GetString() != "NFC"))
+            throw ReproException.ForFile(path, $"normalizer '{nType}' is not supported (only NFC, as in Qwen3)");
         if (root.TryGetProperty("pre_tokenizer", out var pre) && pre.ValueKind == JsonValueKind.Object)
         {
             foreach (var option in new[] { "add_prefix_space", "use_regex" })
@@ -205,7 +207,7 @@ public static class HfTokenizerFiles
     {
         if (element.ValueKind == JsonValueKind.Object)
         {
-            if (element.TryGetProperty("type", out var t) && t.GetString() == "Split"
+            if (element.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "Split"
                 && element.TryGetProperty("pattern", out var p) && p.ValueKind == JsonValueKind.Object
                 && p.TryGetProperty("Regex", out var regex) && regex.ValueKind == JsonValueKind.String)
                 yield return regex.GetString()!;
@@ -224,7 +226,7 @@ public static class HfTokenizerFiles
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in element.EnumerateObject())
         {
-            if (!entry.Value.TryGetInt32(out int id) || id < 0)
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
                 throw ReproException.ForFile(path, $"{what}: '{entry.Name}' has no non-negative integer id");
             vocab[entry.Name] = id;
         }
@@ -242,13 +244,24 @@ public static class HfTokenizerFiles
 
     private static JsonDocument ParseJson(Stream stream, string path)
     {
+        JsonDocument doc;
         try
         {
-            return JsonDocument.Parse(stream, new JsonDocumentOptions { MaxDepth = 256 });
+            doc = JsonDocument.Parse(stream, new JsonDocumentOptions { MaxDepth = 256 });
         }
         catch (JsonException e)
         {
             throw ReproException.ForFile(path, $"not valid JSON: {e.Message}", e);
+        }
+        try
+        {
+            IO.JsonFields.EnsureStringsDecode(doc.RootElement, path);
+            return doc;
+        }
+        catch
+        {
+            doc.Dispose();
+            throw;
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Security.Cryptography;
 
 namespace Reproduction.Text;
@@ -30,18 +29,7 @@ public static class ShippedTokenizerFiles
         Verify(configPath, ReadAll(configPath), TokenizerConfigJsonSha256);
 
         var jsonPath = Path.Combine(directory, TokenizerJsonGz);
-        byte[] json;
-        try
-        {
-            using var gz = new GZipStream(new MemoryStream(ReadAll(jsonPath)), CompressionMode.Decompress);
-            using var buffer = new MemoryStream();
-            gz.CopyTo(buffer);
-            json = buffer.ToArray();
-        }
-        catch (InvalidDataException e)
-        {
-            throw ReproException.ForFile(jsonPath, $"not a valid gzip file: {e.Message}", e);
-        }
+        var json = IO.BoundedGzip.Decompress(new MemoryStream(ReadAll(jsonPath)), HfTokenizerFiles.MaxTokenizerJsonBytes, jsonPath);
         Verify(jsonPath, json, TokenizerJsonSha256);
         return HfTokenizerFiles.ParseTokenizerJson(new MemoryStream(json, writable: false), jsonPath);
     }

@@ -17,7 +17,7 @@ public sealed class SafetensorsReaderTests
     private static string Golden(string folder) => Repro.Tests.SharedData.Require("golden", "qwen3-tiny", folder);
 
     /// <summary>A small valid file: "a" F32 [2,3] then "b" F32 [4], header built from `entries` (JSON text) unless overridden.</summary>
-    private static byte[] File(string headerJson, int dataBytes, ulong? claimedHeaderLength = null)
+    internal static byte[] File(string headerJson, int dataBytes, ulong? claimedHeaderLength = null)
     {
         var header = Encoding.UTF8.GetBytes(headerJson);
         var bytes = new byte[8 + header.Length + dataBytes];
@@ -26,7 +26,7 @@ public sealed class SafetensorsReaderTests
         return bytes;
     }
 
-    private const string GoodHeader = "{\"__metadata__\":{\"format\":\"pt\"},\"a\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]},\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[24,40]}}";
+    internal const string GoodHeader = "{\"__metadata__\":{\"format\":\"pt\"},\"a\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]},\"b\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[24,40]}}";
 
     private static ReproException Refused(byte[] content, string name = "bad.safetensors")
     {

@@ -12,7 +12,7 @@ public sealed class TokenizerFileErrorTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>A tiny byte-level BPE tokenizer.json: "a", "b", "ab" and the five Qwen3 tokens the tokenizer needs.</summary>
-    private static string TinyTokenizerJson(string merges = "[\"a b\"]", string extraAdded = "") =>
+    internal static string TinyTokenizerJson(string merges = "[\"a b\"]", string extraAdded = "") =>
         "{\"added_tokens\": [" +
         "{\"id\": 3, \"content\": \"<|endoftext|>\", \"special\": true}, {\"id\": 4, \"content\": \"<|im_start|>\", \"special\": true}, " +
         "{\"id\": 5, \"content\": \"<|im_end|>\", \"special\": true}, {\"id\": 6, \"content\": \"<think>\", \"special\": false}, " +
