@@ -45,10 +45,10 @@ public static class GenerationBenchmark
                                 note($"generate: skipped {name} (est. {flops / 1e12:F1} TFLOP > budget {s.GenerationFlopBudget / 1e12:F1}; --generation-budget)");
                                 continue;
                             }
-                            // Expensive points: one timed run after a short warm-up generation instead of a full one.
-                            bool expensive = flops > 2e11;
-                            if (expensive) Measure.Seconds(() => Generate(model, prompts, 4, cache), 1, warmup: 0);
-                            var timing = Measure.Seconds(() => Generate(model, prompts, n, cache), expensive ? 1 : s.Reps, warmup: expensive ? 0 : 1);
+                            // Warm-up: a 4-token generation; then full repetitions for short runs, one timed run for long ones.
+                            int reps = RepetitionsFor(s, shape, b, n, cache);
+                            Measure.Seconds(() => Generate(model, prompts, 4, cache), 1, warmup: 0);
+                            var timing = Measure.Seconds(() => Generate(model, prompts, n, cache), reps, warmup: 0);
                             var figure = Measure.Rate(Name, name, timing, b * n, "new tokens/s");
                             rates[cache] = figure.Median;
                             yield return figure;
@@ -60,6 +60,10 @@ public static class GenerationBenchmark
                 yield return memory.Figure(Name, label);
             }
     }
+
+    /// <summary>All repetitions at 32 new tokens and below when cheap (&lt; 0.2 TFLOP); otherwise one timed run (the long runs dominate the bench's wall time).</summary>
+    public static int RepetitionsFor(BenchSettings s, BenchShape shape, long batch, int newTokens, bool useCache) =>
+        newTokens <= 32 && ModelFlops.Generation(shape.Config, batch, PromptLength, newTokens, useCache) <= 2e11 ? s.Reps : 1;
 
     public static IReadOnlyList<long[]> Prompts(long vocab, long batch)
     {

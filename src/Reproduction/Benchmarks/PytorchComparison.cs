@@ -72,7 +72,7 @@ public static class PytorchComparison
                 foreach (var n in GenerationBenchmark.NewTokens(s.Quick))
                 {
                     double flops = ModelFlops.Generation(shape.Config, b, GenerationBenchmark.PromptLength, n, true);
-                    if (flops <= s.GenerationFlopBudget) generate.Add($"{b}x{n}@{(flops > 2e11 ? 1 : s.Reps)}");
+                    if (flops <= s.GenerationFlopBudget) generate.Add($"{b}x{n}@{GenerationBenchmark.RepetitionsFor(s, shape, b, n, true)}");
                 }
             string[] args = [script, "--model", folder, "--shape", shape.Name, "--reps", s.Reps.ToString(), "--threads", torch.get_num_threads().ToString(),
                 "--forward", Points(forward), "--train", $"{tb}x{tt}x{tc}", "--generate", Points(generate), "--check-ids", idsPath, "--check-out", outPath];

@@ -63,7 +63,7 @@ public static class BenchCommand
             foreach (var w in names)
             {
                 var clock = Stopwatch.StartNew();
-                figures.AddRange(w switch
+                var produced = w switch
                 {
                     "gemm" => Gemm(settings.Reps).Select(f => { gemm[f.Name.EndsWith("BFloat16", StringComparison.Ordinal) ? ScalarType.BFloat16 : ScalarType.Float32] = f.Median; return f; }),
                     "load" => Load(parse.GetValue(model)),
@@ -73,7 +73,12 @@ public static class BenchCommand
                     "grpo" => GrpoStepBenchmark.Run(settings),
                     "tokenizer" => TokenizerBenchmark.Run(settings),
                     _ => throw new InvalidOperationException(w),
-                });
+                };
+                foreach (var f in produced)
+                {
+                    figures.Add(f);
+                    Console.Error.WriteLine($"bench: {f.Workload} | {f.Name} | {f.Median:G4} {f.Unit}");      // progress (stderr)
+                }
                 Console.Error.WriteLine($"bench: {w} took {clock.Elapsed.TotalSeconds:F0} s");
             }
             if (parse.GetValue(compare))
