@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Reproduction.Benchmarks;
 using Reproduction.Qwen3;
 using Reproduction.Runtime;
 using Spectre.Console;
@@ -11,46 +12,92 @@ using static TorchSharp.torch;
 namespace Reproduction.Cli;
 
 /// <summary>
-/// `repro bench`: measured figures, never timed unit tests. Workloads so far: `gemm` (this machine's torch.mm rate
-/// through TorchSharp, float32 and bfloat16, the denominator of MFU) and `load` (peak resident memory of loading a
-/// Qwen3-0.6B-shaped checkpoint, each dtype in a fresh child process). Each timing is the median of several
-/// repetitions after a warm-up, with min and max; `--json` writes every figure with its unit and the environment.
+/// `repro bench`: measured figures, never timed unit tests. Workloads: `gemm` (this machine's torch.mm rate through
+/// TorchSharp, float32 and bfloat16, the denominator of MFU), `load` (peak resident memory of loading a
+/// Qwen3-0.6B-shaped checkpoint, each dtype in a fresh child process), and the model workloads in Benchmarks/
+/// (forward, train, generate, grpo, tokenizer) on the tiny shape and a depth-cut Qwen3-0.6B shape in float32 and
+/// bfloat16. Each timing is the median of several repetitions after a warm-up, with min and max; `--json` writes
+/// every figure with its unit and the environment; `--compare-pytorch` adds ours ÷ PyTorch on the same weights.
 /// </summary>
 public static class BenchCommand
 {
     public sealed record Figure(string Workload, string Name, double Median, double Min, double Max, string Unit, int Repetitions);
 
+    public const string AllWorkloads = "gemm,load,forward,train,generate,grpo,tokenizer";
+
     public static Command Create()
     {
-        var workloads = new Option<string>("--workloads") { Description = "Comma-separated: gemm, load", DefaultValueFactory = _ => "gemm,load" };
+        var workloads = new Option<string>("--workloads") { Description = $"Comma-separated: {AllWorkloads}", DefaultValueFactory = _ => AllWorkloads };
         var json = new Option<string?>("--json") { Description = "Also write every figure (with units and the environment) to this JSON file" };
-        var reps = new Option<int>("--repetitions") { Description = "Timed repetitions per figure (after one warm-up)", DefaultValueFactory = _ => 7 };
+        var reps = new Option<int>("--repetitions") { Description = "Timed repetitions per figure (after one warm-up)", DefaultValueFactory = _ => 3 };
+        var quick = new Option<bool>("--quick") { Description = "2 repetitions and the smallest grid point of each workload (a functional check, not a figure)" };
+        var layers = new Option<int>("--layers") { Description = "Decoder layers of the Qwen3-0.6B-shaped model (the real one has 28)", DefaultValueFactory = _ => 2 };
+        var budget = new Option<double>("--generation-budget") { Description = "Skip generation points estimated above this many TFLOP (printed)", DefaultValueFactory = _ => 0.3 };
+        var shapes = new Option<string>("--shapes") { Description = "Comma-separated model shapes: tiny, 0.6b", DefaultValueFactory = _ => BenchSettings.AllShapes };
+        var compare = new Option<bool>("--compare-pytorch") { Description = "Also run bench/pytorch_reference.py on the same seeded weights and print ours ÷ PyTorch" };
+        var python = new Option<string>("--python") { Description = "The Python interpreter for --compare-pytorch", DefaultValueFactory = _ => "python3" };
         var model = new Option<string?>("--model") { Description = "For `load`: a model folder to load instead of a generated Qwen3-0.6B-shaped one" };
         var child = new Option<string?>("--load-child") { Description = "(internal) load the folder, print peak RSS", Hidden = true };
         var childDtype = new Option<string>("--dtype") { Description = "(internal) dtype for --load-child", DefaultValueFactory = _ => "float32", Hidden = true };
-        var cmd = new Command("bench", "Benchmarks: GEMM rate and model-load memory (median of repetitions after warm-up)") { workloads, json, reps, model, child, childDtype };
+        var cmd = new Command("bench", "Benchmarks: GEMM, load memory, forward/training/generation tokens/s with MFU, GRPO step breakdown, tokenizer (median of repetitions after warm-up)")
+            { workloads, json, reps, quick, layers, shapes, budget, compare, python, model, child, childDtype };
         cmd.SetAction(parse =>
         {
             if (parse.GetValue(child) is { } folder) return LoadChild(folder, parse.GetValue(childDtype)!);
+            if (parse.GetValue(layers) < 1) throw new ReproException($"--layers: must be at least 1, got {parse.GetValue(layers)}");
+            var settings = new BenchSettings(parse.GetValue(reps), parse.GetValue(quick), parse.GetValue(layers), parse.GetValue(budget) * 1e12,
+                parse.GetValue(shapes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            settings.Shapes();                                                          // validates --shapes up front
             var figures = new List<Figure>();
+            var notes = new List<string>();
             var names = parse.GetValue(workloads)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var w in names)
-                figures.AddRange(w switch
+                if (!AllWorkloads.Split(',').Contains(w)) throw new ReproException($"--workloads: unknown workload '{w}' ({AllWorkloads.Replace(",", ", ")})");
+            var gemm = new Dictionary<ScalarType, double>();
+            double GemmRate(ScalarType d)
+            {
+                if (gemm.Count == 0)
+                    foreach (var f in Gemm(settings.Reps)) gemm[f.Name.EndsWith("BFloat16", StringComparison.Ordinal) ? ScalarType.BFloat16 : ScalarType.Float32] = f.Median;
+                return gemm[d];
+            }
+            foreach (var w in names)
+            {
+                var clock = Stopwatch.StartNew();
+                var produced = w switch
                 {
-                    "gemm" => Gemm(parse.GetValue(reps)),
+                    "gemm" => Gemm(settings.Reps).Select(f => { gemm[f.Name.EndsWith("BFloat16", StringComparison.Ordinal) ? ScalarType.BFloat16 : ScalarType.Float32] = f.Median; return f; }),
                     "load" => Load(parse.GetValue(model)),
-                    _ => throw new ReproException($"--workloads: unknown workload '{w}' (gemm, load)"),
-                });
+                    "forward" => ForwardBenchmark.Run(settings, GemmRate),
+                    "train" => TrainStepBenchmark.Run(settings, GemmRate),
+                    "generate" => GenerationBenchmark.Run(settings, notes.Add),
+                    "grpo" => GrpoStepBenchmark.Run(settings),
+                    "tokenizer" => TokenizerBenchmark.Run(settings),
+                    _ => throw new InvalidOperationException(w),
+                };
+                foreach (var f in produced)
+                {
+                    figures.Add(f);
+                    Console.Error.WriteLine($"bench: {f.Workload} | {f.Name} | {f.Median:G4} {f.Unit}");      // progress (stderr)
+                }
+                Console.Error.WriteLine($"bench: {w} took {clock.Elapsed.TotalSeconds:F0} s");
+            }
+            if (parse.GetValue(compare))
+                figures.AddRange(PytorchComparison.Run(settings, figures, parse.GetValue(python)!, notes.Add));
             var table = new Table().AddColumn("workload").AddColumn("figure").AddColumn("median").AddColumn("min").AddColumn("max").AddColumn("unit");
-            foreach (var f in figures) table.AddRow(f.Workload, Markup.Escape(f.Name), $"{f.Median:G4}", $"{f.Min:G4}", $"{f.Max:G4}", f.Unit);
+            foreach (var f in figures) table.AddRow(f.Workload, Markup.Escape(f.Name), $"{f.Median:G4}", $"{f.Min:G4}", $"{f.Max:G4}", Markup.Escape(f.Unit));
             ReproCli.Out.Write(table);
+            foreach (var n in notes) ReproCli.Out.MarkupLine(Markup.Escape(n));
             if (parse.GetValue(json) is { } path)
             {
                 var env = TorchEnvironment.Capture();
                 var doc = new JsonObject
                 {
                     ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+                    ["command"] = "repro " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                    ["flops"] = "forward = 2·P_layers·tokens + attention (4·layers·heads·head_dim per causal query-key pair) + 2·V·H per logit row; training = 3 × forward (logits at completion positions only); MFU = model FLOP/s ÷ torch.mm GFLOP/s of the same dtype",
+                    ["peak_rss"] = "VmHWM after the block, reset via /proc/self/clear_refs before it (in-process; includes everything resident); `load` uses a child process per dtype",
                     ["environment"] = JsonSerializer.SerializeToNode(env),
+                    ["notes"] = JsonSerializer.SerializeToNode(notes),
                     ["figures"] = JsonSerializer.SerializeToNode(figures),
                 };
                 IO.AtomicFile.WriteAllText(path, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

@@ -1,10 +1,17 @@
 namespace Reproduction.Runtime;
 
-/// <summary>Resident memory of this process from /proc/self/status (Linux): current (VmRSS) and peak (VmHWM), in bytes.</summary>
+/// <summary>Resident memory of this process from /proc/self/status (Linux): current (VmRSS) and peak (VmHWM), in bytes; the peak can be reset.</summary>
 public static class ProcessMemory
 {
     public static long? PeakResidentBytes() => Read("VmHWM:");
     public static long? ResidentBytes() => Read("VmRSS:");
+
+    /// <summary>Resets the peak (VmHWM) to the current RSS by writing "5" to /proc/self/clear_refs; false where that is not possible.</summary>
+    public static bool ResetPeak()
+    {
+        try { File.WriteAllText("/proc/self/clear_refs", "5"); return true; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException) { return false; }
+    }
 
     private static long? Read(string key)
     {
