@@ -95,9 +95,9 @@ public sealed class CrashConsistencyTests : IDisposable
 
     /// <summary>
     /// Waits for the moment; false when the child exited first. AfterFirstLoggedStep: the first training step's
-    /// metrics line is written (before any checkpoint). DuringCheckpointWrite: the child creates its second hidden
-    /// `.checkpoint-N.tmp-…` folder (inotify, so the kill lands within the few ms the folder exists; the first
-    /// checkpoint of this start is let through so the run makes progress). RandomTime: 1–3 new metrics lines, then
+    /// metrics line is written (before any checkpoint). DuringCheckpointWrite: the child creates its second
+    /// checkpoint folder, the hidden `.checkpoint-N.tmp-…` one (inotify, so the kill lands within the few ms the folder
+    /// exists; the first checkpoint of this start is let through so the run makes progress). RandomTime: 1–3 new metrics lines, then
     /// 0–150 ms.
     /// </summary>
     private static bool WaitFor(Moment moment, ReproChild child, string dir, int firstLoggedLines, Random random)
@@ -108,7 +108,8 @@ public sealed class CrashConsistencyTests : IDisposable
         {
             using var struck = new ManualResetEventSlim();
             int created = 0;
-            using var watcher = new FileSystemWatcher(dir, "." + TrainerCheckpoint.Prefix + "*");
+            // Created, not Renamed: the hidden temporary (or, from a writer that is not atomic, the checkpoint itself).
+            using var watcher = new FileSystemWatcher(dir, "*" + TrainerCheckpoint.Prefix + "*");
             watcher.Created += (_, e) =>
             {
                 if (e.Name is { } n && !n.Contains(AtomicFile.TempMarker + "old-", StringComparison.Ordinal) && Interlocked.Increment(ref created) == 2)
