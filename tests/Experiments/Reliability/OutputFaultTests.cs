@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Reproduction;
-using Reproduction.Cli;
 using Reproduction.IO;
 using Reproduction.Training;
 
@@ -17,14 +16,9 @@ public sealed class OutputFaultTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("repro-outfault-").FullName;
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static (int Code, string Error) Sft(params string[] extra)
-    {
-        var stderr = new StringWriter();
-        var old = Console.Error;
-        Console.SetError(stderr);
-        try { return (ReproCli.Run(["sft", "--preset", "tiny-smoke", "--model", TinySmokeBase.Path, "--data", "synthetic", .. extra]), stderr.ToString()); }
-        finally { Console.SetError(old); }
-    }
+    /// <summary>`repro sft` in a child process (its stderr is its own: no race on Console.Error with parallel tests).</summary>
+    private static (int Code, string Error) Sft(params string[] extra) =>
+        ReproChild.Run(TimeSpan.FromSeconds(120), ["sft", "--preset", "tiny-smoke", "--model", TinySmokeBase.Path, "--data", "synthetic", .. extra]);
 
     [Fact]
     public void An_output_folder_under_a_regular_file_exits_2_naming_the_path()
@@ -34,7 +28,7 @@ public sealed class OutputFaultTests : IDisposable
         var (code, error) = Sft("--out", Path.Combine(file, "run"), "--max-steps", "1");
         Assert.Equal(2, code);
         Assert.Contains(file, error);
-        Assert.Single(error.Trim().Split('\n'));
+        Assert.Single(error.Split('\n'), l => l.StartsWith("repro: error:", StringComparison.Ordinal) && l.Contains(file, StringComparison.Ordinal));
     }
 
     [Fact]
