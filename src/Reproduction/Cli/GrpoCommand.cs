@@ -20,8 +20,9 @@ public static class GrpoCommand
         var maxSteps = new Option<int?>("--max-steps") { Description = "max_steps" };
         var lr = new Option<double?>("--lr") { Description = "learning_rate" };
         var reward = new Option<string>("--reward") { Description = "strict (the paper's, faithful), strict-fixed, or label-only", DefaultValueFactory = _ => "strict" };
+        var saveSteps = new Option<int?>("--save-steps") { Description = "save_steps: a checkpoint every N steps (and at the end)" };
         var resume = new Option<string?>("--resume") { Description = "A checkpoint folder, or 'auto' for the newest complete one in --out" };
-        var cmd = new Command("grpo", "GRPO on CoLA-style prompts with the strict / label-only reward (batched KV-cache rollouts)") { output, options, maxSteps, lr, reward, resume };
+        var cmd = new Command("grpo", "GRPO on CoLA-style prompts with the strict / label-only reward (batched KV-cache rollouts)") { output, options, maxSteps, lr, saveSteps, reward, resume };
         common.AddTo(cmd);
         cmd.SetAction(parse =>
         {
@@ -29,7 +30,8 @@ public static class GrpoCommand
             var log = (string s) => AnsiConsole.MarkupLine(Markup.Escape(s));
             var (preset, train, _, encoder, model) = common.Resolve(parse, log);
             var o = parse.GetValue(options) is { } path ? GrpoOptions.Load(path) : preset?.GrpoOptions ?? new GrpoOptions();
-            o = o with { Seed = parse.GetValue(common.Seed), MaxSteps = parse.GetValue(maxSteps) ?? o.MaxSteps, LearningRate = parse.GetValue(lr) ?? o.LearningRate };
+            o = o with { Seed = parse.GetValue(common.Seed), MaxSteps = parse.GetValue(maxSteps) ?? o.MaxSteps, LearningRate = parse.GetValue(lr) ?? o.LearningRate,
+                SaveSteps = parse.GetValue(saveSteps) is { } n ? n : o.SaveSteps };
             IReward r = parse.GetValue(reward) switch
             {
                 "strict" => new StrictColaReward(),

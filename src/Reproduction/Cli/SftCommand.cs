@@ -19,8 +19,9 @@ public static class SftCommand
         var maxSteps = new Option<int?>("--max-steps") { Description = "max_steps (overrides epochs)" };
         var lr = new Option<double?>("--lr") { Description = "learning_rate" };
         var resume = new Option<string?>("--resume") { Description = "A checkpoint folder, or 'auto' for the newest complete one in --out" };
+        var saveSteps = new Option<int?>("--save-steps") { Description = "save_steps: a checkpoint every N steps (0: only at the end)" };
         var skip = new Option<bool>("--skip-nonfinite") { Description = "Skip (and count) steps with a NaN/Inf loss or gradient instead of stopping" };
-        var cmd = new Command("sft", "Supervised fine-tuning on CoLA-style data (completion-only loss, AdamW, cosine schedule)") { output, options, epochs, maxSteps, lr, resume, skip };
+        var cmd = new Command("sft", "Supervised fine-tuning on CoLA-style data (completion-only loss, AdamW, cosine schedule)") { output, options, epochs, maxSteps, lr, saveSteps, resume, skip };
         common.AddTo(cmd);
         cmd.SetAction(parse =>
         {
@@ -34,6 +35,7 @@ public static class SftCommand
                 NumTrainEpochs = parse.GetValue(epochs) ?? o.NumTrainEpochs,
                 MaxSteps = parse.GetValue(maxSteps) ?? o.MaxSteps,
                 LearningRate = parse.GetValue(lr) ?? o.LearningRate,
+                SaveSteps = parse.GetValue(saveSteps) ?? o.SaveSteps,
                 SkipNonFinite = parse.GetValue(skip) || o.SkipNonFinite,
                 Dtype = parse.GetValue(common.Dtype)!,
             };

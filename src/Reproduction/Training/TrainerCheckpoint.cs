@@ -79,14 +79,46 @@ public static class TrainerCheckpoint
         MetricsLog? metrics, long stepOffset, Action<string>? warn)
     {
         if (resumeFrom is null) return 0;
+        if (resumeFrom == "auto" && outputDir is not null) RemoveStaleTemporaries(outputDir, warn);
         var dir = resumeFrom == "auto"
             ? (outputDir is null ? throw new ReproException($"{trainer}: --resume auto needs an output folder") : Latest(outputDir, warn))
             : resumeFrom;
-        if (dir is null) return 0;
+        if (dir is null)
+        {
+            // A run killed before its first checkpoint starts over: its log lines would otherwise be written twice.
+            metrics?.TruncateAfter(stepOffset - 1);
+            return 0;
+        }
         var state = Restore(dir, model, optimizer);
         if (state.Trainer != trainer) throw ReproException.ForFile(dir, $"is a {state.Trainer} checkpoint, not a {trainer} one");
         metrics?.TruncateAfter(stepOffset + state.GlobalStep);
         return (int)state.GlobalStep;
+    }
+
+    /// <summary>
+    /// Removes what a killed writer left in <paramref name="outputDir"/>: hidden `.checkpoint-N.tmp-…` folders and
+    /// `.NAME.tmp-…` files (<see cref="AtomicFile.TempMarker"/>). Only called on `--resume auto`, when this process
+    /// owns the folder; <see cref="Latest"/> never considers them either way.
+    /// </summary>
+    public static int RemoveStaleTemporaries(string outputDir, Action<string>? warn = null)
+    {
+        if (!Directory.Exists(outputDir)) return 0;
+        int removed = 0;
+        foreach (var entry in Directory.EnumerateFileSystemEntries(outputDir, "." + "*" + AtomicFile.TempMarker + "*"))
+        {
+            try
+            {
+                if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+                else File.Delete(entry);
+                removed++;
+                warn?.Invoke($"removed {entry}: left by an interrupted write");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                warn?.Invoke($"could not remove {entry}: {e.Message}");
+            }
+        }
+        return removed;
     }
 
     /// <summary>Verifies the checkpoint, copies its weights into <paramref name="model"/> and its moments into <paramref name="optimizer"/>.</summary>

@@ -1,0 +1,101 @@
+using Reproduction.Grpo;
+using Reproduction.Qwen3;
+using Reproduction.Rewards;
+using Reproduction.Runtime;
+using Reproduction.Sampling;
+using Reproduction.Sft;
+using Repro.Tests.Sft;
+using TorchSharp;
+
+namespace Repro.Tests.Reliability;
+
+/// <summary>Runs alone: resident memory is per process, so parallel tests would blur it.</summary>
+[CollectionDefinition(nameof(LeakTests), DisableParallelization = true)]
+public sealed class LeakTestsCollection;
+
+/// <summary>
+/// 100 steps of SFT, of GRPO and of sampling on the toy task: after a 10-step warm-up the live TorchSharp tensor
+/// count is exactly flat (tolerance 0) and resident memory grows by less than <see cref="RssBoundBytes"/>.
+/// </summary>
+[Collection(nameof(LeakTests))]
+public sealed class LeakTests(ITestOutputHelper output)
+{
+    private const int Steps = 100, WarmUp = 10;
+    private const long RssBoundBytes = 50L << 20;
+
+    private sealed class ParityReward : IReward
+    {
+        public string Name => "parity";
+        public double Score(string completion, string label) =>
+            long.TryParse(completion.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(), out var t) && (t % 2 == 0 ? "even" : "odd") == label ? 1 : -1;
+    }
+
+    /// <summary>Live tensors and RSS (after a full GC, so managed garbage does not count) at each step.</summary>
+    private sealed class Probe
+    {
+        public readonly List<long> Live = [];
+        public readonly List<long> Rss = [];
+
+        public void Sample(long step)
+        {
+            Live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+            if (step == WarmUp || step == Steps)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                Rss.Add(ProcessMemory.ResidentBytes() ?? 0);
+            }
+        }
+
+        public void AssertFlat(ITestOutputHelper output, string what)
+        {
+            Assert.Equal(Steps, Live.Count);
+            Assert.All(Live.Skip(WarmUp), c => Assert.Equal(Live[WarmUp - 1], c));
+            long growth = Rss[^1] - Rss[0];
+            output.WriteLine($"{what}: live tensors {Live[WarmUp - 1]} flat over steps {WarmUp}..{Steps}; RSS {Rss[0] >> 20} MiB → {Rss[^1] >> 20} MiB ({growth / 1048576.0:+0.0;-0.0} MiB)");
+            Assert.True(growth < RssBoundBytes, $"{what}: RSS grew {growth >> 20} MiB after warm-up");
+        }
+    }
+
+    [Fact]
+    public void Sft_100_steps_keep_tensors_and_memory_flat()
+    {
+        var probe = new Probe();
+        var data = ToyTask.Examples();
+        var options = new SftOptions { PerDeviceTrainBatchSize = 6, GradientAccumulationSteps = 2, MaxSteps = Steps, EvalSteps = 25, LearningRate = 1e-3 };
+        new SftTrainer(ToyTask.Model(), options, data, data, ToyTask.Pad) { OnStep = m => { if (m.Step > 0) probe.Sample(m.Step); } }.Train();
+        probe.AssertFlat(output, "SFT");
+    }
+
+    [Fact]
+    public void Grpo_100_steps_keep_tensors_and_memory_flat()
+    {
+        var probe = new Probe();
+        var prompts = Enumerable.Range(0, 12).Select(a => new GrpoPrompt([ToyTask.Bos, 4 + a], a % 2 == 0 ? "even" : "odd")).ToList();
+        var options = new GrpoOptions
+        {
+            NumGenerations = 8, PromptsPerStep = 4, MaxCompletionLength = 3, LearningRate = 1e-2, MaxSteps = Steps,
+            Beta = 0.04, Seed = 7, LoggingSteps = 1, SaveSteps = null,
+        };
+        var model = ToyTask.Model(seed: 5);
+        new GrpoTrainer(model, ModelCopy.Frozen(model), options, prompts, new WeightedReward([new ParityReward()]), ids => string.Join(' ', ids))
+            { OnStep = m => probe.Sample(m.Step) }.Train();
+        probe.AssertFlat(output, "GRPO");
+    }
+
+    [Fact]
+    public void Sampling_100_generations_keep_tensors_and_memory_flat()
+    {
+        var probe = new Probe();
+        var model = ToyTask.Model(seed: 5);
+        long[][] prompts = [[ToyTask.Bos, 5, 7], [ToyTask.Bos, 4], [ToyTask.Bos, 9, 6, 8]];
+        for (int step = 1; step <= Steps; step++)
+        {
+            var result = TokenGenerator.Generate(model, prompts, new SamplingOptions { MaxNewTokens = 16, DoSample = true, Temperature = 1.0, TopP = 0.9, Seed = (ulong)step });
+            Assert.Equal(3, result.Tokens.Count);
+            probe.Sample(step);
+        }
+        probe.AssertFlat(output, "sampling");
+    }
+}
