@@ -22,6 +22,7 @@ public static class GrpoCommand
         var reward = new Option<string>("--reward") { Description = "strict (the paper's, faithful), strict-fixed, or label-only", DefaultValueFactory = _ => "strict" };
         var saveSteps = new Option<int?>("--save-steps") { Description = "save_steps: a checkpoint every N steps (and at the end)" };
         var resume = new Option<string?>("--resume") { Description = "A checkpoint folder, or 'auto' for the newest complete one in --out" };
+        var skip = new Option<bool>("--skip-nonfinite") { Description = "Skip (and count) steps with a NaN/Inf loss or gradient instead of stopping" };
         var cmd = new Command("grpo", "GRPO on CoLA-style prompts with the strict / label-only reward (batched KV-cache rollouts)") { output, options, maxSteps, lr, saveSteps, reward, resume };
         common.AddTo(cmd);
         cmd.SetAction(parse =>
@@ -46,7 +47,7 @@ public static class GrpoCommand
             ProgressTask? task = null;
             var trainer = new GrpoTrainer(model, o.Beta != 0 ? ModelCopy.Frozen(model) : null, o, train.Select(encoder.Rl).ToList(), new WeightedReward([r]), encoder.Decode)
             {
-                OutputDir = dir, ResumeFrom = parse.GetValue(resume), Metrics = new MetricsLog(Path.Combine(dir, "metrics.jsonl")), Warn = log,
+                OutputDir = dir, ResumeFrom = parse.GetValue(resume), SkipNonFinite = parse.GetValue(skip), Metrics = new MetricsLog(Path.Combine(dir, "metrics.jsonl")), Warn = log,
                 TokenizerFolder = parse.GetValue(common.Model),                      // its tokenizer files go into each checkpoint
                 OnStep = m =>
                 {

@@ -25,6 +25,9 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
     /// <summary>Called with the global step at step 0 and every eval_steps (and at the end): the pipeline's evaluations.</summary>
     public Action<long>? OnEval { get; init; }
 
+    /// <summary>Skip (and count) a step whose loss or gradient norm is NaN/Inf instead of stopping the run.</summary>
+    public bool SkipNonFinite { get; init; }
+
     /// <summary>Early stop (e.g. a reward plateau): asked after every step with the history so far.</summary>
     public Func<IReadOnlyList<GrpoStepMetrics>, bool>? StopWhen { get; init; }
 
@@ -48,7 +51,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         if (options.Beta != 0 && refModel is null) throw new ReproException("grpo: beta > 0 needs a reference model");
         using var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)),
             new AdamW.Options(options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay));
-        var guard = new NonFiniteGuard(skipNonFinite: false);
+        var guard = new NonFiniteGuard(SkipNonFinite);
         var history = new List<GrpoStepMetrics>();
         int start = TrainerCheckpoint.Resume(ResumeFrom, OutputDir, "grpo", model, optimizer, Metrics, StepOffset, Warn);
         if (start == 0) OnEval?.Invoke(StepOffset);
@@ -86,7 +89,13 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
             MaxNewTokens = options.MaxCompletionLength, Seed = RolloutSeed(step), PadTokenId = PadId,
         };
         model.eval();
-        var rollout = TokenGenerator.Generate(model, rolloutPrompts, sampling);
+        GenerationResult rollout;
+        try { rollout = TokenGenerator.Generate(model, rolloutPrompts, sampling); }
+        catch (System.Runtime.InteropServices.ExternalException e) when (e.Message.Contains("nan", StringComparison.OrdinalIgnoreCase))
+        {
+            // Sampling from NaN/Inf probabilities: the weights themselves are non-finite; no later step can recover.
+            throw new NonFiniteLossException(StepOffset + step, $"step {StepOffset + step}: the policy's next-token probabilities are NaN/Inf during the rollout (non-finite weights); stopping (the last checkpoint is intact)");
+        }
         double rolloutSeconds = clock.Elapsed.TotalSeconds;
         long completionTokens = rollout.Tokens.Sum(t => (long)t.Length);
 
@@ -144,8 +153,8 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
             var maskF = completionMask.to(ScalarType.Float32);
             if (entropy is not null) values["entropy"] = (entropy * maskF).sum().item<float>() / Math.Max(1f, maskF.sum().item<float>());   // TRL's `entropy`
             values["ratio/mean"] = (loss.Coef1 * maskF).sum().item<float>() / Math.Max(1f, maskF.sum().item<float>());
-            guard.Admit(StepOffset + step, values["loss"], gradNorm);
-            optimizer.StepWith(lr);
+            if (guard.Admit(StepOffset + step, values["loss"], gradNorm)) optimizer.StepWith(lr);
+            else values["skipped_nonfinite"] = 1;
         }
         optimizer.ZeroGrad();
         double trainSeconds = clock.Elapsed.TotalSeconds;

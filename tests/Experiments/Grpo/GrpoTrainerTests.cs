@@ -116,3 +116,42 @@ public sealed class GrpoTrainerTests : IDisposable
         Assert.All(counts.Skip(2), c => Assert.Equal(counts[1], c));
     }
 }
+
+/// <summary>A non-finite GRPO loss stops the run naming the step, or, with skip_nonfinite, skips the update.</summary>
+public sealed class GrpoNonFiniteTests
+{
+    private static readonly List<GrpoPrompt> Prompts = [new([ToyTask.Bos, 5], "odd"), new([ToyTask.Bos, 6], "even")];
+
+    /// <summary>Scores like a parity reward, but returns +∞ once armed (a broken reward function: the advantages and loss become NaN).</summary>
+    private sealed class BreakingReward : IReward
+    {
+        public bool Broken { get; set; }
+        public string Name => "breaking";
+        public double Score(string completion, string label) => Broken ? double.PositiveInfinity : completion.Length % 2 == 0 ? 1 : -1;
+    }
+
+    [Fact]
+    public void Weights_that_turn_non_finite_after_step_1_stop_GRPO_at_step_2_naming_it()
+    {
+        var options = new GrpoOptions { NumGenerations = 4, PromptsPerStep = 2, MaxCompletionLength = 3, MaxSteps = 3, Seed = 1, SaveSteps = null };
+        var model = ToyTask.Model(seed: 3);
+        var trainer = new GrpoTrainer(model, null, options, Prompts, new WeightedReward([new BreakingReward()]), ids => string.Join(' ', ids))
+        {
+            OnStep = _ => { using (torch.no_grad()) model.parameters().Last().fill_(double.NaN); },
+        };
+        var e = Assert.Throws<Reproduction.Training.NonFiniteLossException>(() => trainer.Train());
+        Assert.Equal(2, e.Step);
+        Assert.Contains("step 2", e.Message);
+    }
+
+    [Fact]
+    public void Non_finite_weights_stop_the_rollout_with_a_clear_error_naming_the_step()
+    {
+        var model = ToyTask.Model(seed: 3);
+        using (torch.no_grad()) model.parameters().Last().fill_(double.NaN);
+        var options = new GrpoOptions { NumGenerations = 4, PromptsPerStep = 2, MaxCompletionLength = 3, MaxSteps = 1, Seed = 1, SaveSteps = null };
+        var e = Assert.Throws<Reproduction.Training.NonFiniteLossException>(() =>
+            new GrpoTrainer(model, null, options, Prompts, new WeightedReward([new BreakingReward()]), ids => string.Join(' ', ids)).Train());
+        Assert.Contains("step 1", e.Message);
+    }
+}
