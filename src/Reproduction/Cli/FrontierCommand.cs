@@ -12,9 +12,16 @@ public static class FrontierCommand
         var preset = new Option<string>("--preset") { Description = "Preset name or path", DefaultValueFactory = _ => "tiny" };
         var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds (default: the preset's)" };
         var output = new Option<string?>("--out") { Description = "Run folder (default runs/frontier-<preset>-<UTC time>)" };
-        var cmd = new Command("frontier", "The SFT↔RL trade-off: Δ SFT-test CE against Δ mean@1 along each pipeline's second stage") { preset, seeds, output };
+        var existing = new Option<string?>("--run") { Description = "Re-draw the frontier of an existing frontier run folder instead of running one" };
+        var cmd = new Command("frontier", "The SFT↔RL trade-off: Δ SFT-test CE against Δ mean@1 along each pipeline's second stage") { preset, seeds, output, existing };
         cmd.SetAction(parse =>
         {
+            if (parse.GetValue(existing) is { } runDir)
+            {
+                Frontier.Write(Reporting.RunReport.Load(runDir), runDir);
+                AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(runDir, Frontier.JsonFile))} and {Markup.Escape(Frontier.PngFile)}");
+                return 0;
+            }
             var p = StudyPreset.Load(parse.GetValue(preset)!);
             var seedList = parse.GetValue(seeds) is { } s ? StudyCommand.ParseSeeds(s) : p.Seeds;
             var dir = parse.GetValue(output) ?? Path.Combine("runs", $"frontier-{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");

@@ -39,11 +39,12 @@ public sealed record PipelineResult(
 
     /// <summary>
     /// The curves on the pipeline's common step axis: a seed whose first stage ended at its own boundary b has its
-    /// second-stage points shifted by (Boundary − b), so every seed's second stage starts at <see cref="Boundary"/>
-    /// and per-step means compare like with like. Curves without their own boundary are unchanged.
+    /// boundary point and second-stage points shifted by (Boundary − b), so every seed's first stage ends and second
+    /// stage starts at <see cref="Boundary"/> and per-step means compare like with like. Curves without their own
+    /// boundary are unchanged.
     /// </summary>
     public IReadOnlyList<Curve> AlignedCurvesOf(string metric) => CurvesOf(metric).Select(c => c.Boundary is { } b && b != Boundary
-        ? c with { Points = c.Points.Select(p => p.Step > b ? p with { Step = p.Step - b + Boundary } : p).ToList(), Boundary = Boundary }
+        ? c with { Points = c.Points.Select(p => p.Step >= b ? p with { Step = p.Step - b + Boundary } : p).ToList(), Boundary = Boundary }
         : c).ToList();
 
     public IEnumerable<string> Metrics => Curves.Select(c => c.Metric).Distinct();
