@@ -77,5 +77,9 @@ public sealed class GoldenQwen3
         return torch.tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, rows[0].Length], ScalarType.Int64);
     }
 
+    /// <summary>A case's forward inputs: input_ids, and attention_mask / position_ids when the case has them.</summary>
+    public static (Tensor Ids, Tensor? Mask, Tensor? Positions) Inputs(JsonElement c) =>
+        (Ids(c, "input_ids") ?? throw new InvalidOperationException("golden case without input_ids"), Ids(c, "attention_mask"), Ids(c, "position_ids"));
+
     public static long[][] Matrix(JsonElement v) => v.EnumerateArray().Select(r => r.EnumerateArray().Select(x => x.GetInt64()).ToArray()).ToArray();
 }

@@ -22,9 +22,7 @@ public sealed class Qwen3ForwardGoldenTests
         {
             using var scope = torch.NewDisposeScope();
             var c = g.Case(name);
-            var ids = GoldenQwen3.Ids(c, "input_ids")!;
-            var mask = GoldenQwen3.Ids(c, "attention_mask");
-            var pos = GoldenQwen3.Ids(c, "position_ids");
+            var (ids, mask, pos) = GoldenQwen3.Inputs(c);
             var output = g.Model.Forward(ids, mask, pos, outputHiddenStates: true);
 
             var (max, mean) = Diff.Abs(output.Logits!, g.Array($"{name}.logits"), mask);

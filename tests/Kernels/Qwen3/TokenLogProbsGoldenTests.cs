@@ -20,9 +20,7 @@ public sealed class TokenLogProbsGoldenTests
         {
             using var scope = torch.NewDisposeScope();
             var c = g.Case(name);
-            var ids = GoldenQwen3.Ids(c, "input_ids")!;
-            var mask = GoldenQwen3.Ids(c, "attention_mask");
-            var pos = GoldenQwen3.Ids(c, "position_ids");
+            var (ids, mask, pos) = GoldenQwen3.Inputs(c);
             var lp = TokenLogProbs.Compute(g.Model, ids, mask, pos, chunkRows: 5); // small chunks: exercise the chunking
 
             var expected = g.Array($"{name}.token_logprobs");
