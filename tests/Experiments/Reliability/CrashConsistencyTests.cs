@@ -114,8 +114,8 @@ public sealed class CrashConsistencyTests : IDisposable
             {
                 if (e.Name is { } n && !n.Contains(AtomicFile.TempMarker + "old-", StringComparison.Ordinal) && Interlocked.Increment(ref created) == 2)
                 {
+                    struck.Set();                  // before the kill: the loop below must not see the exit without the flag
                     child.Kill();
-                    struck.Set();
                 }
             };
             watcher.EnableRaisingEvents = true;
