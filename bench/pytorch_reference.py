@@ -6,7 +6,21 @@ cast and weight, q/k head-dim RMSNorm before RoPE, half-split RoPE with float32 
 causal softmax in float32, SiLU-gated MLP, tied lm_head. Weights come from the safetensors folder the C# side wrote
 (SavePretrained), so both run the same seeded model. Workloads (same names as the C# figures): forward prefill
 (logits of the last position), a training step (completion-only loss, logits only at completion positions, AdamW),
-greedy generation with a preallocated KV cache. Prints one JSON document (figures, torch version, BLAS config).
+greedy generation with a preallocated KV cache.
+
+It runs as a worker (`--serve`): the C# bench sends one JSON command a line on stdin and reads one JSON answer a line
+on stdout, so that it can alternate repetitions, ours then PyTorch's, and the ratio of each pair of medians is measured
+under the same machine load (on shared machines absolute times are noise; ratios measured side by side are not).
+
+Commands (each answer is {"ok": true, ...} or {"ok": false, "error": "..."}):
+  {"cmd": "hello", "threads": N}                         -> torch version, threads, BLAS library and config
+  {"cmd": "load", "model": DIR, "dtype": "float32"|"bfloat16"}   (frees the previous model)
+  {"cmd": "check", "ids": [[...]], "out": PATH}          -> writes float32 logits of every position to PATH
+  {"cmd": "forward", "b": B, "t": T}                     -> {"seconds": s} of one prefill
+  {"cmd": "train", "b": B, "t": T, "c": C}               -> {"seconds": s} of one step (optimizer made on first use)
+  {"cmd": "generate", "b": B, "n": N}                    -> {"seconds": s} of one greedy generation (16-token prompt)
+  {"cmd": "peak_reset"} / {"cmd": "peak"}                -> VmHWM reset via /proc/self/clear_refs / {"bytes": n}
+  {"cmd": "quit"}
 Needs only torch (and the standard library).
 """
 import argparse, json, os, struct, sys, time
@@ -101,23 +115,6 @@ class Qwen3:
         return F.linear(h, self.w["model.embed_tokens.weight"])
 
 
-def timed(fn, reps, warmup=1):
-    for _ in range(warmup):
-        fn()
-    xs = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        xs.append(time.perf_counter() - t0)
-    xs.sort()
-    return xs[len(xs) // 2], xs[0], xs[-1]
-
-
-def rate(workload, name, t, units, unit, reps):
-    med, lo, hi = t
-    return {"Workload": workload, "Name": name, "Median": units / med, "Min": units / hi, "Max": units / lo, "Unit": unit, "Repetitions": reps}
-
-
 def randint(vocab, b, t, seed):
     g = torch.Generator().manual_seed(seed)
     return torch.randint(1, vocab, (b, t), generator=g, dtype=torch.int64)
@@ -140,68 +137,115 @@ def generate(m, ids, n):
     return torch.stack(out, 1)
 
 
+def peak_reset():
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_bytes():
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return -1
+
+
+class Worker:
+    """One loaded model and the state a workload keeps between repetitions (inputs, the optimizer)."""
+
+    def __init__(self):
+        self.m = None
+        self.inputs = {}
+        self.opt = None
+
+    def hello(self, cmd):
+        if cmd.get("threads", 0) > 0:
+            torch.set_num_threads(cmd["threads"])
+        blas = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")   # Debian's torch: BLAS_INFO=generic -> this alternative
+        return {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas_library": blas, "config": torch.__config__.show()}
+
+    def load(self, cmd):
+        self.m, self.inputs, self.opt = None, {}, None
+        self.m = Qwen3(cmd["model"], {"float32": torch.float32, "bfloat16": torch.bfloat16}[cmd["dtype"]])
+        return {}
+
+    def check(self, cmd):
+        ids = torch.tensor(cmd["ids"], dtype=torch.int64)
+        with torch.no_grad():
+            lg = self.m.logits(self.m.hidden(ids)).float().contiguous()
+        with open(cmd["out"], "wb") as fh:
+            fh.write(lg.numpy().tobytes())
+        return {}
+
+    def forward(self, cmd):
+        b, t = cmd["b"], cmd["t"]
+        ids = self.inputs.setdefault(("forward", b, t), randint(self.m.vocab, b, t, 1))
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            self.m.logits(self.m.hidden(ids)[:, -1:]).sum().item()
+        return {"seconds": time.perf_counter() - t0}
+
+    def train(self, cmd):
+        b, t, c = cmd["b"], cmd["t"], cmd["c"]
+        m = self.m
+        ids = self.inputs.setdefault(("train", b, t), randint(m.vocab, b, t, 2))
+        if self.opt is None:
+            self.opt = torch.optim.AdamW(m.params(), lr=1e-5, weight_decay=0.0)
+        t0 = time.perf_counter()
+        h = m.hidden(ids)[:, t - c - 1 : t - 1].reshape(-1, m.h)
+        lp = m.logits(h).float().log_softmax(-1).gather(1, ids[:, t - c :].reshape(-1, 1))
+        loss = -lp.mean()
+        loss.backward()
+        self.opt.step()
+        self.opt.zero_grad()
+        loss.item()
+        return {"seconds": time.perf_counter() - t0}
+
+    def generate(self, cmd):
+        b, n = cmd["b"], cmd["n"]
+        ids = self.inputs.setdefault(("generate", b), randint(self.m.vocab, b, 16, 3))
+        t0 = time.perf_counter()
+        generate(self.m, ids, n)
+        return {"seconds": time.perf_counter() - t0}
+
+    def peak_reset(self, cmd):
+        return {"reset": peak_reset()}
+
+    def peak(self, cmd):
+        return {"bytes": peak_bytes()}
+
+
+def serve():
+    w = Worker()
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            cmd = json.loads(line)
+            if cmd["cmd"] == "quit":
+                break
+            answer = getattr(w, cmd["cmd"])(cmd)
+            answer["ok"] = True
+        except Exception as e:  # the C# side reports the error with the command that caused it
+            answer = {"ok": False, "error": f"{type(e).__name__}: {e}"}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--model", required=True)
-    ap.add_argument("--shape", required=True, help="shape name used in figure names")
-    ap.add_argument("--dtypes", default="float32,bfloat16")
-    ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--forward", default="", help="BxT,... prefill grid")
-    ap.add_argument("--train", default="", help="BxTxC training point")
-    ap.add_argument("--generate", default="", help="BxN[@reps],... cached greedy generation points (16-token prompts)")
-    ap.add_argument("--check-ids", help="JSON [[ids]]: write float32 logits of all positions (float32 model) to --check-out")
-    ap.add_argument("--check-out")
-    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: leave torch's default)")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--serve", action="store_true", help="run the line protocol on stdin/stdout (what repro bench uses)")
     a = ap.parse_args()
-    if a.threads > 0:
-        torch.set_num_threads(a.threads)
-    figures = []
-    for dname in a.dtypes.split(","):
-        dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[dname]
-        label = f"{a.shape} {'bf16' if dtype == torch.bfloat16 else 'f32'}"
-        m = Qwen3(a.model, dtype)
-        if a.check_ids and dtype == torch.float32:
-            with open(a.check_ids) as fh:
-                ids = torch.tensor(json.load(fh), dtype=torch.int64)
-            with torch.no_grad():
-                lg = m.logits(m.hidden(ids)).float().contiguous()
-            with open(a.check_out, "wb") as fh:
-                fh.write(lg.numpy().tobytes())
-        for pt in filter(None, a.forward.split(",")):
-            b, t = map(int, pt.split("x"))
-            ids = randint(m.vocab, b, t, 1)
-
-            def fwd():
-                with torch.no_grad():
-                    m.logits(m.hidden(ids)[:, -1:]).sum().item()
-            figures.append(rate("forward", f"{label} B{b}×T{t} prefill", timed(fwd, a.reps), b * t, "tokens/s", a.reps))
-        if a.train:
-            b, t, c = map(int, a.train.split("x"))
-            ids = randint(m.vocab, b, t, 2)
-            opt = torch.optim.AdamW(m.params(), lr=1e-5, weight_decay=0.0)
-
-            def step():
-                h = m.hidden(ids)[:, t - c - 1 : t - 1].reshape(-1, m.h)
-                lp = m.logits(h).float().log_softmax(-1).gather(1, ids[:, t - c :].reshape(-1, 1))
-                loss = -lp.mean()
-                loss.backward()
-                opt.step()
-                opt.zero_grad()
-                loss.item()
-            figures.append(rate("train", f"{label} B{b}×T{t} (loss on last {c})", timed(step, a.reps), b * t, "tokens/s", a.reps))
-            del opt
-        for pt in filter(None, a.generate.split(",")):
-            spec, reps = pt.split("@") if "@" in pt else (pt, str(a.reps))
-            b, n = map(int, spec.split("x"))
-            reps = int(reps)
-            ids = randint(m.vocab, b, 16, 3)
-            generate(m, ids, 4)                              # warm-up: a 4-token generation, as the C# side
-            t = timed(lambda: generate(m, ids, n), reps, warmup=0)
-            figures.append(rate("generate", f"{label} B{b} {n} new, KV cache", t, b * n, "new tokens/s", reps))
-        del m
-    blas = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")   # Debian's torch: BLAS_INFO=generic -> this alternative
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "blas_library": blas,
-                      "config": torch.__config__.show(), "figures": figures}))
+    if not a.serve:
+        ap.print_help()
+        return 2
+    serve()
+    return 0
 
 
 if __name__ == "__main__":

@@ -17,34 +17,45 @@ public static class ForwardBenchmark
     public static IReadOnlyList<(long Batch, long Length)> Grid(bool quick) =>
         quick ? [(1, 32)] : [(1, 64), (1, 256), (8, 64)];
 
-    public static IEnumerable<BenchCommand.Figure> Run(BenchSettings s, Func<ScalarType, double> gemmGflops)
+    public static IEnumerable<BenchCommand.Figure> Run(BenchSettings s)
     {
         foreach (var shape in s.Shapes())
             foreach (var dtype in BenchSettings.Dtypes)
             {
                 var memory = PeakMemory.Start();
+                var reference = s.Reference;
+                reference?.Load(shape, dtype);
+                reference?.PeakReset();
                 var label = $"{shape.Name} {BenchSettings.DtypeName(dtype)}";
-                using var model = Qwen3ForCausalLM.Initialize(shape.Config, 0, dtype);
+                using var model = Qwen3ForCausalLM.Initialize(shape.Config, 0, dtype, s.Device);
                 model.eval();
                 BenchCommand.Figure? last = null;
                 double lastFlops = 0;
                 foreach (var (b, t) in Grid(s.Quick))
                 {
                     using var scope = torch.NewDisposeScope();
-                    var ids = RandomIds(shape.Config.VocabSize, b, t, 1);
-                    var timing = Measure.Seconds(() =>
+                    var ids = RandomIds(shape.Config.VocabSize, b, t, 1).to(s.Device);
+                    void Work()
                     {
                         using var noGrad = torch.no_grad();
                         var logits = model.Forward(ids, logitsToKeep: 1).Logits!;
                         _ = logits.sum().to(ScalarType.Float32).item<float>();
-                    }, s.Reps);
+                    }
+                    var command = new System.Text.Json.Nodes.JsonObject { ["cmd"] = "forward", ["b"] = b, ["t"] = t };
+                    var (timing, theirs) = reference is null
+                        ? (Measure.Seconds(Work, s.Reps), null)
+                        : Measure.Paired(Work, () => reference.Seconds(command), s.Reps);
                     last = Measure.Rate(Name, $"{label} B{b}×T{t} prefill", timing, b * t, "tokens/s");
                     lastFlops = ModelFlops.Forward(shape.Config, b, t, 0, b) / timing.Median;
                     yield return last;
+                    if (theirs is not null)
+                        foreach (var f in PytorchWorker.Compare(last, theirs, b * t)) yield return f;
                 }
-                yield return Measure.Single(Name, $"{label} MFU at {Grid(s.Quick)[^1].Batch}×{Grid(s.Quick)[^1].Length}",
-                    100 * lastFlops / 1e9 / gemmGflops(dtype), "% of torch.mm", s.Reps);
-                yield return memory.Figure(Name, label);
+                foreach (var f in s.Mfu(Name, $"{label} MFU at {Grid(s.Quick)[^1].Batch}×{Grid(s.Quick)[^1].Length}", lastFlops, dtype)) yield return f;
+                var peak = memory.Figure(Name, label);
+                yield return peak;
+                if (reference is not null)
+                    foreach (var f in reference.CompareMemory(peak)) yield return f;
             }
     }
 

@@ -27,8 +27,11 @@ public static class GenerationBenchmark
             foreach (var dtype in BenchSettings.Dtypes)
             {
                 var memory = PeakMemory.Start();
+                var reference = s.Reference;
+                reference?.Load(shape, dtype);
+                reference?.PeakReset();
                 var label = $"{shape.Name} {BenchSettings.DtypeName(dtype)}";
-                using var model = Qwen3ForCausalLM.Initialize(shape.Config, 0, dtype);
+                using var model = Qwen3ForCausalLM.Initialize(shape.Config, 0, dtype, s.Device);
                 model.eval();
                 foreach (var b in Batches(s.Quick))
                 {
@@ -48,16 +51,27 @@ public static class GenerationBenchmark
                             // Warm-up: a 4-token generation; then full repetitions for short runs, one timed run for long ones.
                             int reps = RepetitionsFor(s, shape, b, n, cache);
                             Measure.Seconds(() => Generate(model, prompts, 4, cache), 1, warmup: 0);
-                            var timing = Measure.Seconds(() => Generate(model, prompts, n, cache), reps, warmup: 0);
+                            void Work() => Generate(model, prompts, n, cache);
+                            // The reference has a cached path only; its warm-up is a 4-token generation too.
+                            var command = new System.Text.Json.Nodes.JsonObject { ["cmd"] = "generate", ["b"] = b, ["n"] = n };
+                            if (cache && reference is not null) reference.Seconds(new System.Text.Json.Nodes.JsonObject { ["cmd"] = "generate", ["b"] = b, ["n"] = 4 });
+                            var (timing, theirs) = cache && reference is not null
+                                ? Measure.Paired(Work, () => reference.Seconds(command), reps, warmup: 0)
+                                : (Measure.Seconds(Work, reps, warmup: 0), null);
                             var figure = Measure.Rate(Name, name, timing, b * n, "new tokens/s");
                             rates[cache] = figure.Median;
                             yield return figure;
+                            if (theirs is not null)
+                                foreach (var f in PytorchWorker.Compare(figure, theirs, b * n)) yield return f;
                         }
                         if (rates.Count == 2)
                             yield return Measure.Single(Name, $"{label} B{b} {n} new, cache ÷ no cache", rates[true] / rates[false], "×");
                     }
                 }
-                yield return memory.Figure(Name, label);
+                var peak = memory.Figure(Name, label);
+                yield return peak;
+                if (reference is not null)
+                    foreach (var f in reference.CompareMemory(peak)) yield return f;
             }
     }
 
@@ -75,7 +89,7 @@ public static class GenerationBenchmark
     public static void Generate(Qwen3ForCausalLM model, IReadOnlyList<long[]> prompts, int newTokens, bool useCache)
     {
         var options = SamplingOptions.Greedy(newTokens) with { EosTokenIds = [], PadTokenId = 0 };
-        var result = TokenGenerator.Generate(model, prompts, options, useCache);
+        var result = TokenGenerator.Generate(model, prompts, options, useCache);    // its tokens come back to the host: the work is done
         if (result.Tokens[0].Length != newTokens) throw new ReproException($"bench generate: expected {newTokens} tokens, got {result.Tokens[0].Length}");
     }
 }

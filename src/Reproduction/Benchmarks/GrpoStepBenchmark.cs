@@ -35,7 +35,7 @@ public static class GrpoStepBenchmark
         {
             var memory = PeakMemory.Start();
             var label = $"{shape.Name} {BenchSettings.DtypeName(dtype)} {prompts}×{g}, {completion} new";
-            using var model = Qwen3ForCausalLM.Initialize(shape.Config, 0, dtype);
+            using var model = Qwen3ForCausalLM.Initialize(shape.Config, 0, dtype, s.Device);
             using var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), new AdamW.Options());
             var promptIds = GenerationBenchmark.Prompts(shape.Config.VocabSize, prompts).Select(p => p.Concat(p).Concat(p).Concat(p).Take(promptLength).ToArray()).ToList();
             var rows = promptIds.SelectMany(p => Enumerable.Repeat(p, g)).ToList();
@@ -74,7 +74,8 @@ public static class GrpoStepBenchmark
 
         clock.Restart();
         var scores = rollout.Tokens.Select(t => reward.Score(tokenizer.Decode(t.Select(x => (int)x), skipSpecialTokens: true), "acceptable")).ToArray();
-        using var adv = GrpoAdvantages.Compute(torch.tensor(scores, ScalarType.Float32), options);
+        var device = model.Device;
+        using var adv = GrpoAdvantages.Compute(torch.tensor(scores, ScalarType.Float32, device), options);
         var advantages = adv.Advantages.to(ScalarType.Float32);
         _ = advantages.sum().item<float>();
         times["scoring"] = clock.Elapsed.TotalSeconds;
@@ -82,13 +83,13 @@ public static class GrpoStepBenchmark
         clock.Restart();
         model.train();
         long p = rows[0].Length, c = options.MaxCompletionLength;
-        var ids = torch.cat([torch.tensor(rows.SelectMany(r => r).ToArray(), ScalarType.Int64).view(rows.Count, p),
-                             torch.tensor(rollout.Tokens.SelectMany(r => r).ToArray(), ScalarType.Int64).view(rows.Count, c)], 1);
-        var target = torch.zeros([rows.Count, p + c], ScalarType.Int64);
+        var ids = torch.cat([torch.tensor(rows.SelectMany(r => r).ToArray(), ScalarType.Int64, device).view(rows.Count, p),
+                             torch.tensor(rollout.Tokens.SelectMany(r => r).ToArray(), ScalarType.Int64, device).view(rows.Count, c)], 1);
+        var target = torch.zeros([rows.Count, p + c], ScalarType.Int64, device);
         target.narrow(1, p, c).fill_(1);
         var lp = TokenLogProbs.Compute(model, ids, targetMask: target, temperature: options.Temperature);
         var logps = lp.LogProbs.narrow(1, p - 1, c);
-        var mask = torch.ones([rows.Count, c], ScalarType.Float32);
+        var mask = torch.ones([rows.Count, c], ScalarType.Float32, device);
         using var loss = GrpoLoss.Compute(new GrpoLossInputs(logps, null, null, advantages, mask, NumItemsInBatch: rows.Count * c), options);
         loss.Loss.backward();
         times["log-prob+backward"] = clock.Elapsed.TotalSeconds;

@@ -30,8 +30,42 @@ public static class Measure
             work();
             seconds.Add(clock.Elapsed.TotalSeconds);
         }
+        return Summarize(seconds);
+    }
+
+    /// <summary>
+    /// Ours and a reference side by side: `warmup` untimed runs of each, then `repetitions` rounds that run both, the
+    /// order swapped every round (ours first, then the reference first, …) so that neither always runs in the other's
+    /// wake. `reference` runs one repetition and returns its own seconds (it times itself, in its process).
+    /// </summary>
+    public static (Timing Ours, Timing Reference) Paired(Action ours, Func<double> reference, int repetitions, int warmup = 1)
+    {
+        if (repetitions < 1) throw new ReproException($"--repetitions: must be at least 1, got {repetitions}");
+        for (int i = 0; i < warmup; i++)
+        {
+            using (torch.NewDisposeScope()) ours();
+            reference();
+        }
+        var mine = new List<double>();
+        var theirs = new List<double>();
+        for (int r = 0; r < repetitions; r++)
+        {
+            if (r % 2 == 1) theirs.Add(reference());
+            using (torch.NewDisposeScope())
+            {
+                var clock = Stopwatch.StartNew();
+                ours();
+                mine.Add(clock.Elapsed.TotalSeconds);
+            }
+            if (r % 2 == 0) theirs.Add(reference());
+        }
+        return (Summarize(mine), Summarize(theirs));
+    }
+
+    private static Timing Summarize(List<double> seconds)
+    {
         seconds.Sort();
-        return new Timing(seconds[seconds.Count / 2], seconds[0], seconds[^1], repetitions);
+        return new Timing(seconds[seconds.Count / 2], seconds[0], seconds[^1], seconds.Count);
     }
 
     /// <summary>A rate figure (units per second) from a timing: the median rate, min = units / slowest, max = units / fastest.</summary>

@@ -19,26 +19,39 @@ public static class TrainStepBenchmark
     public static (long Batch, long Length, long Completion) Point(BenchShape shape, bool quick) =>
         quick ? (2, 32, 8) : shape.IsTiny ? (16, 96, 16) : (4, 64, 16);
 
-    public static IEnumerable<BenchCommand.Figure> Run(BenchSettings s, Func<ScalarType, double> gemmGflops)
+    public static IEnumerable<BenchCommand.Figure> Run(BenchSettings s)
     {
         foreach (var shape in s.Shapes())
             foreach (var dtype in BenchSettings.Dtypes)
             {
                 var memory = PeakMemory.Start();
+                var reference = s.Reference;
+                reference?.Load(shape, dtype);
+                reference?.PeakReset();
                 var label = $"{shape.Name} {BenchSettings.DtypeName(dtype)}";
                 var (b, t, c) = Point(shape, s.Quick);
-                using var model = Qwen3ForCausalLM.Initialize(shape.Config, 0, dtype);
+                using var model = Qwen3ForCausalLM.Initialize(shape.Config, 0, dtype, s.Device);
                 model.train();
                 using var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), new AdamW.Options());
                 using var data = torch.NewDisposeScope();
-                var ids = ForwardBenchmark.RandomIds(shape.Config.VocabSize, b, t, 2);
-                var target = torch.zeros([b, t], ScalarType.Int64);
+                var ids = ForwardBenchmark.RandomIds(shape.Config.VocabSize, b, t, 2).to(s.Device);
+                var target = torch.zeros([b, t], ScalarType.Int64, s.Device);
                 target.narrow(1, t - c, c).fill_(1);
-                var timing = Measure.Seconds(() => Step(model, optimizer, ids, target), s.Reps);
-                yield return Measure.Rate(Name, $"{label} B{b}×T{t} (loss on last {c})", timing, b * t, "tokens/s");
+                void Work() => Step(model, optimizer, ids, target);
+                var command = new System.Text.Json.Nodes.JsonObject { ["cmd"] = "train", ["b"] = b, ["t"] = t, ["c"] = c };
+                var (timing, theirs) = reference is null
+                    ? (Measure.Seconds(Work, s.Reps), null)
+                    : Measure.Paired(Work, () => reference.Seconds(command), s.Reps);
+                var rate = Measure.Rate(Name, $"{label} B{b}×T{t} (loss on last {c})", timing, b * t, "tokens/s");
+                yield return rate;
+                if (theirs is not null)
+                    foreach (var f in PytorchWorker.Compare(rate, theirs, b * t)) yield return f;
                 double flops = ModelFlops.Training(shape.Config, b, t, b * c) / timing.Median;
-                yield return Measure.Single(Name, $"{label} MFU", 100 * flops / 1e9 / gemmGflops(dtype), "% of torch.mm", s.Reps);
-                yield return memory.Figure(Name, label);
+                foreach (var f in s.Mfu(Name, $"{label} MFU", flops, dtype)) yield return f;
+                var peak = memory.Figure(Name, label);
+                yield return peak;
+                if (reference is not null)
+                    foreach (var f in reference.CompareMemory(peak)) yield return f;
             }
     }
 

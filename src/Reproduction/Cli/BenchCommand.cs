@@ -23,12 +23,13 @@ public static class BenchCommand
 {
     public sealed record Figure(string Workload, string Name, double Median, double Min, double Max, string Unit, int Repetitions);
 
-    public const string AllWorkloads = "gemm,load,forward,train,generate,grpo,tokenizer";
+    public const string AllWorkloads = "gemm,load,forward,train,generate,grpo,tokenizer,profile";
 
     public static Command Create()
     {
         var workloads = new Option<string>("--workloads") { Description = $"Comma-separated: {AllWorkloads}", DefaultValueFactory = _ => AllWorkloads };
         var json = new Option<string?>("--json") { Description = "Also write every figure (with units and the environment) to this JSON file" };
+        var markdown = new Option<string?>("--markdown") { Description = "Also write the run as Markdown tables (ratios, every figure, notes) to this file" };
         var reps = new Option<int>("--repetitions") { Description = "Timed repetitions per figure (after one warm-up)", DefaultValueFactory = _ => 3 };
         var quick = new Option<bool>("--quick") { Description = "2 repetitions and the smallest grid point of each workload (a functional check, not a figure)" };
         var layers = new Option<int>("--layers") { Description = "Decoder layers of the Qwen3-0.6B-shaped model (the real one has 28)", DefaultValueFactory = _ => 2 };
@@ -39,61 +40,95 @@ public static class BenchCommand
         var model = new Option<string?>("--model") { Description = "For `load`: a model folder to load instead of a generated Qwen3-0.6B-shaped one" };
         var child = new Option<string?>("--load-child") { Description = "(internal) load the folder, print peak RSS", Hidden = true };
         var childDtype = new Option<string>("--dtype") { Description = "(internal) dtype for --load-child", DefaultValueFactory = _ => "float32", Hidden = true };
+        var deviceOption = new Option<string>("--device") { Description = "cpu, or cuda (a -p:TorchBackend=cuda build on a machine with a GPU); default: cuda when available", DefaultValueFactory = _ => "auto" };
         var cmd = new Command("bench", "Benchmarks: GEMM, load memory, forward/training/generation tokens/s with MFU, GRPO step breakdown, tokenizer (median of repetitions after warm-up)")
-            { workloads, json, reps, quick, layers, shapes, budget, compare, python, model, child, childDtype };
+            { workloads, json, markdown, reps, quick, layers, shapes, budget, compare, python, model, child, childDtype, deviceOption };
         cmd.SetAction(parse =>
         {
             if (parse.GetValue(child) is { } folder) return LoadChild(folder, parse.GetValue(childDtype)!);
             if (parse.GetValue(layers) < 1) throw new ReproException($"--layers: must be at least 1, got {parse.GetValue(layers)}");
-            var settings = new BenchSettings(parse.GetValue(reps), parse.GetValue(quick), parse.GetValue(layers), parse.GetValue(budget) * 1e12,
-                parse.GetValue(shapes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            settings.Shapes();                                                          // validates --shapes up front
-            var figures = new List<Figure>();
+            var device = ParseDevice(parse.GetValue(deviceOption)!);
             var notes = new List<string>();
             var names = parse.GetValue(workloads)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var w in names)
                 if (!AllWorkloads.Split(',').Contains(w)) throw new ReproException($"--workloads: unknown workload '{w}' ({AllWorkloads.Replace(",", ", ")})");
+            var settings = new BenchSettings(parse.GetValue(reps), parse.GetValue(quick), parse.GetValue(layers), parse.GetValue(budget) * 1e12,
+                parse.GetValue(shapes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) { Device = device };
+            settings.Shapes();                                                          // validates --shapes up front
+            var figures = new List<Figure>();
+            var wall = Stopwatch.StartNew();
+            var workloadSeconds = new Dictionary<string, double>();
+            void Add(Figure f)
+            {
+                figures.Add(f);
+                Console.Error.WriteLine($"bench: {f.Workload} | {f.Name} | {f.Median:G4} {f.Unit}");          // progress (stderr)
+            }
+            if (device.type == DeviceType.CUDA)
+                notes.Add($"device: CUDA ({TorchEnvironment.CudaDeviceNames() ?? "name unknown"}); MFU against the measured torch.mm rate and, where the GPU is known, its nominal dense peak ({GpuPeak.Source})");
+            using var reference = parse.GetValue(compare) ? PytorchWorker.Start(parse.GetValue(python)!, notes.Add) : null;
+            if (reference is not null && device.type != DeviceType.CPU)
+                throw new ReproException("--compare-pytorch: the PyTorch reference runs on the CPU; use it with --device cpu");
+            if (reference is not null)
+            {
+                settings = settings with { Reference = reference };
+                foreach (var shape in settings.Shapes()) Add(reference.Agreement(shape));
+            }
             var gemm = new Dictionary<ScalarType, double>();
             double GemmRate(ScalarType d)
             {
-                if (gemm.Count == 0)
-                    foreach (var f in Gemm(settings.Reps)) gemm[f.Name.EndsWith("BFloat16", StringComparison.Ordinal) ? ScalarType.BFloat16 : ScalarType.Float32] = f.Median;
+                if (gemm.Count == 0) foreach (var f in Gemm(settings.Reps, device)) Add(f);
                 return gemm[d];
+            }
+            settings = settings with { GemmRate = GemmRate, NominalPeak = d => device.type == DeviceType.CUDA ? GpuPeak.Tflops(TorchEnvironment.CudaDeviceNames(), d) : null };
+            IEnumerable<Figure> Gemm(int repetitions, Device on)
+            {
+                foreach (var f in GemmFigures(repetitions, settings.Quick, on))
+                {
+                    var d = f.Name.EndsWith("BFloat16", StringComparison.Ordinal) ? ScalarType.BFloat16 : ScalarType.Float32;
+                    if (f.Name.StartsWith("best", StringComparison.Ordinal)) gemm[d] = f.Median;
+                    yield return f;
+                }
             }
             foreach (var w in names)
             {
                 var clock = Stopwatch.StartNew();
                 var produced = w switch
                 {
-                    "gemm" => Gemm(settings.Reps).Select(f => { gemm[f.Name.EndsWith("BFloat16", StringComparison.Ordinal) ? ScalarType.BFloat16 : ScalarType.Float32] = f.Median; return f; }),
+                    "gemm" => gemm.Count == 0 ? Gemm(settings.Reps, device) : [],
                     "load" => Load(parse.GetValue(model)),
-                    "forward" => ForwardBenchmark.Run(settings, GemmRate),
-                    "train" => TrainStepBenchmark.Run(settings, GemmRate),
+                    "forward" => ForwardBenchmark.Run(settings),
+                    "train" => TrainStepBenchmark.Run(settings),
                     "generate" => GenerationBenchmark.Run(settings, notes.Add),
                     "grpo" => GrpoStepBenchmark.Run(settings),
                     "tokenizer" => TokenizerBenchmark.Run(settings),
+                    "profile" => ProfileBenchmark.Run(settings),
                     _ => throw new InvalidOperationException(w),
                 };
-                foreach (var f in produced)
-                {
-                    figures.Add(f);
-                    Console.Error.WriteLine($"bench: {f.Workload} | {f.Name} | {f.Median:G4} {f.Unit}");      // progress (stderr)
-                }
+                foreach (var f in produced) Add(f);
+                workloadSeconds[w] = clock.Elapsed.TotalSeconds;
                 Console.Error.WriteLine($"bench: {w} took {clock.Elapsed.TotalSeconds:F0} s");
             }
-            if (parse.GetValue(compare))
-                figures.AddRange(PytorchComparison.Run(settings, figures, parse.GetValue(python)!, notes.Add));
+            // Redirected output (a log, CI) gets the full width instead of the 80 columns Spectre assumes.
+            if (Console.IsOutputRedirected) ReproCli.Out.Profile.Width = Math.Max(ReproCli.Out.Profile.Width, 160);
             var table = new Table().AddColumn("workload").AddColumn("figure").AddColumn("median").AddColumn("min").AddColumn("max").AddColumn("unit");
-            foreach (var f in figures) table.AddRow(f.Workload, Markup.Escape(f.Name), $"{f.Median:G4}", $"{f.Min:G4}", $"{f.Max:G4}", Markup.Escape(f.Unit));
+            foreach (var f in figures.Where(f => !f.Workload.StartsWith(PytorchWorker.Name, StringComparison.Ordinal)))
+                table.AddRow(f.Workload, Markup.Escape(f.Name), $"{f.Median:G4}", $"{f.Min:G4}", $"{f.Max:G4}", Markup.Escape(f.Unit));
             ReproCli.Out.Write(table);
+            if (reference is not null) ReproCli.Out.Write(RatioTable(figures));
             foreach (var n in notes) ReproCli.Out.MarkupLine(Markup.Escape(n));
+            var commandLine = "repro " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+            var now = DateTime.UtcNow;
+            if (parse.GetValue(markdown) is { } mdPath)
+                IO.AtomicFile.WriteAllText(mdPath, BenchMarkdown.Render(figures, notes, TorchEnvironment.Capture(), commandLine, now, wall.Elapsed.TotalSeconds, workloadSeconds));
             if (parse.GetValue(json) is { } path)
             {
                 var env = TorchEnvironment.Capture();
                 var doc = new JsonObject
                 {
-                    ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
-                    ["command"] = "repro " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                    ["date_utc"] = now.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+                    ["command"] = commandLine,
+                    ["wall_seconds"] = wall.Elapsed.TotalSeconds,
+                    ["workload_seconds"] = JsonSerializer.SerializeToNode(workloadSeconds),
                     ["flops"] = "forward = 2·P_layers·tokens + attention (4·layers·heads·head_dim per causal query-key pair) + 2·V·H per logit row; training = 3 × forward (logits at completion positions only); MFU = model FLOP/s ÷ torch.mm GFLOP/s of the same dtype",
                     ["peak_rss"] = "VmHWM after the block, reset via /proc/self/clear_refs before it (in-process; includes everything resident); `load` uses a child process per dtype",
                     ["environment"] = JsonSerializer.SerializeToNode(env),
@@ -107,27 +142,70 @@ public static class BenchCommand
         return cmd;
     }
 
-    /// <summary>torch.mm of two n × n matrices: 2n³ FLOP per product.</summary>
-    public static IEnumerable<Figure> Gemm(int repetitions, int n = 2048)
+    /// <summary>
+    /// Ours, PyTorch and ours ÷ PyTorch for every figure both measured side by side in this run (the ratio is what is
+    /// tracked: above 1 is faster for rates and larger for memory), plus the agreement of the two models' logits.
+    /// </summary>
+    public static Table RatioTable(IReadOnlyList<Figure> figures)
     {
+        var table = new Table().AddColumn("workload").AddColumn("figure").AddColumn("ours").AddColumn("PyTorch").AddColumn("unit").AddColumn("ours ÷ PyTorch");
+        foreach (var theirs in figures.Where(f => f.Workload.StartsWith(PytorchWorker.Name + "/", StringComparison.Ordinal) && f.Workload != PytorchWorker.Name + "/ratio"))
+        {
+            var workload = theirs.Workload[(PytorchWorker.Name.Length + 1)..];
+            var ours = figures.FirstOrDefault(f => f.Workload == workload && f.Name == theirs.Name);
+            var ratio = figures.FirstOrDefault(f => f.Workload == PytorchWorker.Name + "/ratio" && f.Name == $"{workload} {theirs.Name}: ours ÷ PyTorch");
+            if (ours is null || ratio is null) continue;
+            table.AddRow(workload, Markup.Escape(theirs.Name), $"{ours.Median:G4}", $"{theirs.Median:G4}", Markup.Escape(theirs.Unit), $"{ratio.Median:F2}");
+        }
+        foreach (var agreement in figures.Where(f => f.Workload == PytorchWorker.Name))
+            table.AddRow("agreement", Markup.Escape(agreement.Name), $"{agreement.Median:G2}", "", Markup.Escape(agreement.Unit), "");
+        return table;
+    }
+
+    /// <summary>The square sizes the GEMM rate is measured at; the best median of them is the MFU denominator.</summary>
+    public static IReadOnlyList<int> GemmSizes(bool quick) => quick ? [1024] : [1024, 2048, 3072];
+
+    /// <summary>
+    /// torch.mm of two n × n matrices (2n³ FLOP per product) at each of <see cref="GemmSizes"/>, float32 and bfloat16, on
+    /// `device` (`--quick`: 1024 only): two warm-up products, then `repetitions` timed ones (at least 5); the median rate per size, and the best
+    /// of those medians per dtype ("best torch.mm …"), which is this machine's GEMM rate as MFU uses it.
+    /// </summary>
+    public static IEnumerable<Figure> GemmFigures(int repetitions, bool quick, Device? device = null)
+    {
+        device ??= CPU;
         foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
         {
-            using var scope = torch.NewDisposeScope();
-            var a = torch.randn(n, n).to(dtype);
-            var b = torch.randn(n, n).to(dtype);
-            torch.mm(a, b).Dispose();                                                     // warm-up
-            var rates = new List<double>();
-            for (int r = 0; r < repetitions; r++)
+            Figure? best = null;
+            foreach (var n in GemmSizes(quick))
             {
-                var clock = Stopwatch.StartNew();
-                using var c = torch.mm(a, b);
-                _ = c[0, 0].to(ScalarType.Float32).item<float>();                       // make sure it ran
-                rates.Add(2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9);
+                using var scope = torch.NewDisposeScope();
+                var a = torch.randn(n, n).to(dtype, device);
+                var b = torch.randn(n, n).to(dtype, device);
+                for (int w = 0; w < 2; w++) _ = torch.mm(a, b)[0, 0].to(ScalarType.Float32).item<float>();   // warm-up
+                var rates = new List<double>();
+                for (int r = 0; r < Math.Max(5, repetitions); r++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    using var c = torch.mm(a, b);
+                    _ = c[0, 0].to(ScalarType.Float32).item<float>();                       // make sure it ran
+                    rates.Add(2.0 * n * n * n / clock.Elapsed.TotalSeconds / 1e9);
+                }
+                rates.Sort();
+                var f = new Figure("gemm", $"torch.mm {n}³ {dtype}", rates[rates.Count / 2], rates[0], rates[^1], "GFLOP/s", rates.Count);
+                if (best is null || f.Median > best.Median) best = f;
+                yield return f;
             }
-            rates.Sort();
-            yield return new Figure("gemm", $"torch.mm {n}³ {dtype}", rates[rates.Count / 2], rates[0], rates[^1], "GFLOP/s", repetitions);
+            yield return best! with { Name = $"best {best.Name}" };
         }
     }
+
+    private static Device ParseDevice(string name) => name switch
+    {
+        "auto" => cuda_is_available() ? CUDA : CPU,
+        "cpu" => CPU,
+        "cuda" => cuda_is_available() ? CUDA : throw new ReproException("--device cuda: CUDA is not available (a -p:TorchBackend=cuda build on a machine with an NVIDIA GPU and driver is needed)"),
+        _ => throw new ReproException($"--device: '{name}' is not one of auto, cpu, cuda"),
+    };
 
     /// <summary>Peak RSS of a child process that loads the model in float32 and in bfloat16 (one process each).</summary>
     public static IEnumerable<Figure> Load(string? modelFolder)

@@ -18,6 +18,13 @@ public static class AttentionMasks
     {
         using var scope = torch.NewDisposeScope();
         long s = pastLength + queryLength;
+        if (queryLength == 1 && attentionMask is not null && attentionMask.shape[1] == s)
+        {
+            // One query (a cached decoding step) sees every key the padding mask allows: the same entries as below, in fewer ops.
+            var blocked = attentionMask.to(device).eq(0).unsqueeze(1);                                 // [B, 1, S]
+            var single = torch.zeros([blocked.shape[0], 1, s], dtype, device).masked_fill(blocked, torch.finfo(dtype).min);
+            return single.expand(batch, 1, s).unsqueeze(1).MoveToOuterDisposeScope();
+        }
         var q = torch.arange(pastLength, s, dtype: ScalarType.Int64, device: device).unsqueeze(1);   // [T, 1]
         var k = torch.arange(0, s, dtype: ScalarType.Int64, device: device).unsqueeze(0);            // [1, S]
         var allowed = k.le(q).unsqueeze(0);                                                           // [1, T, S]

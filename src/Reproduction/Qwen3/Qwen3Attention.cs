@@ -54,22 +54,23 @@ public sealed class Qwen3Attention : nn.Module
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KVCache? cache, int layerIndex, Action<string, Tensor>? trace)
     {
         long b = x.shape[0], t = x.shape[1];
+        // Each trace point follows its own op, so a profiler timing between trace points charges each op to its name.
         var qLin = _qProj.forward(x);
-        var kLin = _kProj.forward(x);
-        var vLin = _vProj.forward(x);
         trace?.Invoke("q_proj", qLin);
+        var kLin = _kProj.forward(x);
         trace?.Invoke("k_proj", kLin);
+        var vLin = _vProj.forward(x);
         trace?.Invoke("v_proj", vLin);
 
         var q = _qNorm.forward(qLin.view(b, t, _heads, _headDim)).transpose(1, 2);
-        var k = _kNorm.forward(kLin.view(b, t, _kvHeads, _headDim)).transpose(1, 2);
-        var v = vLin.view(b, t, _kvHeads, _headDim).transpose(1, 2);
         trace?.Invoke("q_norm", q);
+        var k = _kNorm.forward(kLin.view(b, t, _kvHeads, _headDim)).transpose(1, 2);
         trace?.Invoke("k_norm", k);
+        var v = vLin.view(b, t, _kvHeads, _headDim).transpose(1, 2);
 
         q = Qwen3RotaryEmbedding.Apply(q, cos, sin);
-        k = Qwen3RotaryEmbedding.Apply(k, cos, sin);
         trace?.Invoke("q_rope", q);
+        k = Qwen3RotaryEmbedding.Apply(k, cos, sin);
         trace?.Invoke("k_rope", k);
 
         if (cache is not null) (k, v) = cache.Update(layerIndex, k, v);

@@ -51,6 +51,8 @@ public static class TokenGenerator
 
         // Prefill: the whole prompt, logits of the last position only.
         var logits = model.Forward(sequence, mask, AttentionMasks.GenerationPositions(mask), cache, logitsToKeep: 1).Logits!;
+        // The next token's position, cumsum(mask) − 1 at the new column = the number of real tokens so far; +1 per step.
+        var nextPosition = mask.sum(1, keepdim: true, type: ScalarType.Int64);
         int steps = 0;
         for (int step = 0; step < maxNew; step++)
         {
@@ -78,8 +80,8 @@ public static class TokenGenerator
             Tensor stepLogits;
             if (cache is not null)
             {
-                var pos = AttentionMasks.GenerationPositions(mask).narrow(1, mask.shape[1] - 1, 1);
-                stepLogits = model.Forward(next.unsqueeze(1), mask, pos, cache, logitsToKeep: 1).Logits!;
+                stepLogits = model.Forward(next.unsqueeze(1), mask, nextPosition, cache, logitsToKeep: 1).Logits!;
+                nextPosition.add_(1);
             }
             else
             {
