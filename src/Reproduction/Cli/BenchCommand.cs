@@ -33,7 +33,7 @@ public static class BenchCommand
         var reps = new Option<int>("--repetitions") { Description = "Timed repetitions per figure (after one warm-up)", DefaultValueFactory = _ => 3 };
         var quick = new Option<bool>("--quick") { Description = "2 repetitions and the smallest grid point of each workload (a functional check, not a figure)" };
         var layers = new Option<int>("--layers") { Description = "Decoder layers of the Qwen3-0.6B-shaped model (the real one has 28)", DefaultValueFactory = _ => 2 };
-        var budget = new Option<double>("--generation-budget") { Description = "Skip generation points estimated above this many TFLOP (printed)", DefaultValueFactory = _ => 0.3 };
+        var budget = new Option<double>("--generation-budget") { Description = "Skip generation points estimated above this many TFLOP (printed)", DefaultValueFactory = _ => 2.5 };
         var shapes = new Option<string>("--shapes") { Description = "Comma-separated model shapes: tiny, 0.6b", DefaultValueFactory = _ => BenchSettings.AllShapes };
         var compare = new Option<bool>("--compare-pytorch") { Description = "Also run bench/pytorch_reference.py on the same seeded weights and print ours ÷ PyTorch" };
         var python = new Option<string>("--python") { Description = "The Python interpreter for --compare-pytorch", DefaultValueFactory = _ => "python3" };
@@ -63,6 +63,7 @@ public static class BenchCommand
                 figures.Add(f);
                 Console.Error.WriteLine($"bench: {f.Workload} | {f.Name} | {f.Median:G4} {f.Unit}");          // progress (stderr)
             }
+            notes.Add($"allocator: {Runtime.NativeAllocator.Mode} (glibc malloc for libtorch's CPU blocks; 'retain' reuses large blocks instead of re-faulting them, {Runtime.NativeAllocator.EnvironmentVariable}=system opts out)");
             if (device.type == DeviceType.CUDA)
                 notes.Add($"device: CUDA ({TorchEnvironment.CudaDeviceNames() ?? "name unknown"}); MFU against the measured torch.mm rate and, where the GPU is known, its nominal dense peak ({GpuPeak.Source})");
             using var reference = parse.GetValue(compare) ? PytorchWorker.Start(parse.GetValue(python)!, notes.Add) : null;

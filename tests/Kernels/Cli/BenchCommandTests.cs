@@ -148,6 +148,18 @@ public sealed class BenchCommandTests
         Assert.Equal(expected, Reproduction.Benchmarks.GpuPeak.Tflops(names, Enum.Parse<TorchSharp.torch.ScalarType>(dtype)));
 
     [Fact]
+    public void REPRO_MALLOC_system_leaves_glibc_malloc_at_its_defaults()
+    {
+        var before = Environment.GetEnvironmentVariable(Reproduction.Runtime.NativeAllocator.EnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(Reproduction.Runtime.NativeAllocator.EnvironmentVariable, "system");
+            Assert.Equal(OperatingSystem.IsLinux() ? "system" : "n/a", Reproduction.Runtime.NativeAllocator.RetainFreedMemory());
+        }
+        finally { Environment.SetEnvironmentVariable(Reproduction.Runtime.NativeAllocator.EnvironmentVariable, before); }
+    }
+
+    [Fact]
     public void The_flop_formula_counts_the_lm_head_per_logit_row_and_training_as_three_forwards()
     {
         var c = Reproduction.Benchmarks.BenchShape.Tiny().Config;
