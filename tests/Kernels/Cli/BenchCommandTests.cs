@@ -8,9 +8,14 @@ public sealed class BenchCommandTests
 {
     private static JsonArray RunBench(params string[] args)
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("repro-bench-").FullName, "bench.json");
-        Assert.Equal(0, ReproCli.Run(["bench", .. args, "--json", path]));
-        return JsonNode.Parse(File.ReadAllText(path))!["figures"]!.AsArray();
+        var folder = Directory.CreateTempSubdirectory("repro-bench-").FullName;
+        try
+        {
+            var path = Path.Combine(folder, "bench.json");
+            Assert.Equal(0, ReproCli.Run(["bench", .. args, "--json", path]));
+            return JsonNode.Parse(File.ReadAllText(path))!["figures"]!.AsArray();
+        }
+        finally { Directory.Delete(folder, recursive: true); }
     }
 
     private static void AssertWellFormed(JsonNode? f)
