@@ -97,6 +97,8 @@ public sealed record Qwen3Config
         // Newer transformers move rope_theta/rope_scaling into rope_parameters.
         CheckRope(f.OptionalObject("rope_parameters"), file, ref theta);
         if (!(theta > 0)) throw ReproException.ForFile(file, $"field 'rope_theta' must be positive, got {theta}");
+        // HF computes inv_freq = 1 / theta ** (2i/d) in float32: a theta beyond float32's range cannot be represented there.
+        if (!(theta <= float.MaxValue)) throw ReproException.ForFile(file, $"field 'rope_theta' must be at most {float.MaxValue:G9} (RoPE tables are float32), got {theta}");
 
         double eps = f.Double("rms_norm_eps", 1e-6);
         if (!(eps > 0)) throw ReproException.ForFile(file, $"field 'rms_norm_eps' must be positive, got {eps}");

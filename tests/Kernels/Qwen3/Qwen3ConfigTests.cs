@@ -67,6 +67,7 @@ public sealed class Qwen3ConfigTests
         { With("tie_word_embeddings", "yes"), "tie_word_embeddings" },
         { With("hidden_act", "gelu"), "hidden_act" },
         { With("use_sliding_window", true), "use_sliding_window" },
+        { With("rope_theta", 1e300), "rope_theta" },                       // beyond float32, where HF builds the RoPE tables (a fuzz find)
         { "[1, 2]", "object" },
         { "{not json", "JSON" },
     };
