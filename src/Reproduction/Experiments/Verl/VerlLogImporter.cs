@@ -1,0 +1,142 @@
+using System.Text.Json.Nodes;
+using Reproduction.IO;
+using Reproduction.Reporting;
+
+namespace Reproduction.Experiments.Verl;
+
+/// <summary>One verl log of one stage of one pipeline: <c>PIPELINE/STAGE=FILE</c> on the command line.</summary>
+public sealed record VerlLogSource(string Pipeline, string Stage, string Path)
+{
+    /// <summary>The stages of each pipeline, in order, as the study names them.</summary>
+    public static IReadOnlyDictionary<string, string[]> Pipelines { get; } = new Dictionary<string, string[]>
+    {
+        [PaperClaim.SftThenRl] = ["sft", "grpo"],
+        [PaperClaim.RlThenSft] = ["grpo", "sft"],
+    };
+
+    /// <summary>Parses <c>sft-then-rl/sft=runs/x/metrics.jsonl</c>.</summary>
+    public static VerlLogSource Parse(string spec)
+    {
+        int eq = spec.IndexOf('=');
+        var head = eq > 0 ? spec[..eq] : "";
+        int slash = head.IndexOf('/');
+        if (eq <= 0 || slash <= 0 || eq == spec.Length - 1)
+            throw new ReproException($"--log: '{spec}' is not PIPELINE/STAGE=FILE (e.g. sft-then-rl/sft=metrics.jsonl)");
+        var (pipeline, stage) = (head[..slash], head[(slash + 1)..]);
+        if (!Pipelines.TryGetValue(pipeline, out var stages))
+            throw new ReproException($"--log: '{spec}': pipeline '{pipeline}' is not {string.Join(" or ", Pipelines.Keys)}");
+        if (!stages.Contains(stage)) throw new ReproException($"--log: '{spec}': stage '{stage}' is not sft or grpo");
+        return new VerlLogSource(pipeline, stage, spec[(eq + 1)..]);
+    }
+}
+
+/// <summary>How to read the logs: which reward verl trained with (its <c>val-core</c> metric), the data source, the seed.</summary>
+public sealed record VerlImportOptions(string TrainReward = "strict", string DataSource = "cola", int Seed = 1);
+
+/// <summary>What an import produced, with the curves left out and why.</summary>
+public sealed record VerlImportResult(RunReport Report, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// `repro import verl`: verl logs (<see cref="VerlLogParser"/>) → a run folder's <c>report.json</c>, so that `repro
+/// report`, `repro gate` and `repro baseline record` treat a verl run as a local one. Each pipeline needs the logs of
+/// both its stages (several files per stage are merged: the trainer's log and eval_checkpoints.sh's); the second
+/// stage's steps are shifted by the first stage's length (its last logged step), as the study numbers them. Step 0 of
+/// the second stage is the first stage's end, where the first stage's value wins. Curves are built from
+/// <see cref="VerlMetrics"/>; a curve without a base-model point (step 0) is left out with a warning, except the
+/// metric the paper's claim is about, which is an error.
+/// </summary>
+public static class VerlLogImporter
+{
+    /// <summary>Two logs may report the same metric at the same step (console and file logger): equal within this (old verl printed 3 decimals).</summary>
+    public const double DuplicateTolerance = 5e-4;
+
+    public static VerlImportResult Import(StudyPreset preset, IReadOnlyList<VerlLogSource> logs, VerlImportOptions options)
+    {
+        if (logs.Count == 0) throw new ReproException("import verl: give at least one --log PIPELINE/STAGE=FILE");
+        if (!VerlMetrics.Rewards.ContainsKey(options.TrainReward))
+            throw new ReproException($"--train-reward: '{options.TrainReward}' is not {string.Join(", ", VerlMetrics.Rewards.Keys)}");
+        var warnings = new List<string>();
+        var pipelines = new List<PipelineResult>();
+        var sources = new JsonArray();
+        foreach (var (id, stageNames) in VerlLogSource.Pipelines)
+        {
+            var mine = logs.Where(l => l.Pipeline == id).ToList();
+            if (mine.Count == 0) continue;
+            var points = new Dictionary<string, SortedDictionary<int, (double Value, string Where, int Stage)>>(StringComparer.Ordinal);
+            var stages = new List<Stage>();
+            int offset = 0;
+            foreach (var stage in stageNames)
+            {
+                var files = mine.Where(l => l.Stage == stage).ToList();
+                if (files.Count == 0) throw new ReproException($"import verl: pipeline {id} has no log for its {stage} stage (--log {id}/{stage}=FILE)");
+                var records = new List<VerlLogRecord>();
+                foreach (var f in files)
+                {
+                    var read = VerlLogParser.ReadFile(f.Path);
+                    if (read.Count == 0) throw ReproException.ForFile(f.Path, "no verl metrics lines (expected {\"step\": N, \"data\": {...}} or step:N - key:value)");
+                    records.AddRange(read);
+                    sources.Add(new JsonObject { ["pipeline"] = id, ["stage"] = stage, ["path"] = Path.GetFullPath(f.Path), ["sha256"] = Sha256Sums.Of(f.Path), ["lines"] = read.Count });
+                }
+                int length = records.Max(r => r.Step);
+                if (length < 1) throw ReproException.ForFile(files[0].Path, $"pipeline {id}, stage {stage}: no step after 0 (no training step was logged)");
+                bool second = stages.Count > 0;
+                foreach (var r in records)
+                    foreach (var (key, value) in r.Data)
+                    {
+                        if (VerlMetrics.MetricOf(key, options.TrainReward, options.DataSource) is not { } metric) continue;
+                        if (!double.IsFinite(value)) throw new ReproException($"{r.Where}: {key} is {value} (not finite)");
+                        var curve = points.TryGetValue(metric, out var c) ? c : points[metric] = new SortedDictionary<int, (double, string, int)>();
+                        int step = offset + r.Step;
+                        if (curve.TryGetValue(step, out var seen))
+                        {
+                            if (second && r.Step == 0 && seen.Stage == 0) continue;   // the boundary: the first stage's end wins
+                            if (Math.Abs(seen.Value - value) > DuplicateTolerance)
+                                throw new ReproException($"{r.Where}: {key} at step {r.Step} is {value}, but {seen.Where} gives {seen.Value} for the same point");
+                            continue;
+                        }
+                        curve[step] = (value, r.Where, stages.Count);
+                    }
+                stages.Add(new Stage(stage, length));
+                offset += length;
+            }
+            var claim = PaperClaim.All.Single(c => c.Pipeline == id);
+            var curves = new List<Curve>();
+            foreach (var (metric, pts) in points.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                if (!pts.ContainsKey(0))
+                {
+                    var why = $"pipeline {id}: {metric} has no base-model point (step 0; first at step {pts.Keys.First()})";
+                    if (metric == claim.Metric)
+                        throw new ReproException($"import verl: {why}: evaluate the starting model (eval_checkpoints.sh ... base MODEL, or trainer.val_before_train=True)");
+                    warnings.Add($"{why}: left out");
+                    continue;
+                }
+                curves.Add(new Curve(metric, options.Seed, pts.Select(p => new CurvePoint(p.Key, p.Value.Value)).ToList()));
+            }
+            if (curves.All(c => c.Metric != claim.Metric))
+                throw new ReproException($"import verl: pipeline {id} has no {claim.Metric} in its logs (found: {(points.Count == 0 ? "none" : string.Join(", ", points.Keys))}); " +
+                                         $"{(claim.Metric == VerlMetrics.Ce ? "val/loss comes from the SFT trainer and eval_checkpoints.sh ce" : "mean@1 comes from GRPO validation and eval_checkpoints.sh reward")}");
+            pipelines.Add(new PipelineResult(id, id == PaperClaim.SftThenRl ? "SFT-then-RL" : "RL-then-SFT", stages, curves));
+        }
+        var unknown = logs.Where(l => !VerlLogSource.Pipelines.ContainsKey(l.Pipeline)).Select(l => l.Pipeline).Distinct().ToList();
+        if (unknown.Count > 0) throw new ReproException($"import verl: unknown pipeline(s) {string.Join(", ", unknown)}");
+        var environment = new JsonObject
+        {
+            ["engine"] = "verl", ["preset"] = preset.Name, ["seeds"] = new JsonArray(options.Seed), ["train_reward"] = options.TrainReward,
+            ["data_source"] = options.DataSource, ["imported_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"), ["logs"] = sources,
+        };
+        return new VerlImportResult(new RunReport(RunReport.CurrentFormat, preset.Name, [options.Seed], environment, preset.Decisions, pipelines), warnings);
+    }
+
+    /// <summary>Imports and writes the run folder (report.json and preset.json), atomically.</summary>
+    public static VerlImportResult ImportTo(string outDir, bool overwrite, StudyPreset preset, IReadOnlyList<VerlLogSource> logs, VerlImportOptions options)
+    {
+        var result = Import(preset, logs, options);
+        AtomicFile.WriteFolder(outDir, tmp =>
+        {
+            result.Report.Save(tmp);
+            File.WriteAllText(Path.Combine(tmp, VerlRunFolder.PresetFile), preset.ToJson());
+        }, overwrite);
+        return result;
+    }
+}
