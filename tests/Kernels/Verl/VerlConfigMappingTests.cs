@@ -86,6 +86,23 @@ public sealed class VerlConfigMappingTests
         Assert.Contains(unsupported, u => u.StartsWith("sft: lr_scheduler_type=linear", StringComparison.Ordinal));
     }
 
+    /// <summary>The fields named in the first column of the README table under `heading`.</summary>
+    private static IReadOnlyList<string> ReadmeTableFields(string heading)
+    {
+        var lines = File.ReadAllLines(Path.Combine(global::Repro.Tests.SharedData.RepoRoot, "README.md"));
+        int start = Array.IndexOf(lines, heading);
+        Assert.True(start >= 0, $"README has no heading '{heading}'");
+        return lines.Skip(start + 1).TakeWhile(l => !l.StartsWith('#')).Where(l => l.StartsWith("| `", StringComparison.Ordinal))
+            .SelectMany(l => System.Text.RegularExpressions.Regex.Matches(l.Split('|')[1], "`([a-z0-9_]+)`").Select(m => m.Groups[1].Value)).ToList();
+    }
+
+    [Fact]
+    public void The_readme_tables_list_every_grpo_and_sft_option()
+    {
+        Assert.Equal(JsonFields(typeof(GrpoOptions)).Order(StringComparer.Ordinal), ReadmeTableFields("### `GrpoOptions` ↔ TRL ↔ verl").Order(StringComparer.Ordinal));
+        Assert.Equal(JsonFields(typeof(SftOptions)).Order(StringComparer.Ordinal), ReadmeTableFields("### `SftOptions` ↔ TRL ↔ verl").Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData(1e-6, "0.000001")]
     [InlineData(3.0, "3.0")]
