@@ -115,6 +115,23 @@ public static class VerlScripts
             """;
     }
 
+    /// <summary>What both trainers take alike: where the stage writes, the run's names, the cluster's size, both loggers.</summary>
+    private static string StageTail => """
+          trainer.default_local_dir="$STAGE_OUT/checkpoints" \
+          trainer.project_name="$PROJECT" \
+          trainer.experiment_name="$EXPERIMENT" \
+          trainer.nnodes="$NNODES" \
+          trainer.n_gpus_per_node="$N_GPUS_PER_NODE" \
+          'trainer.logger=["console","file"]' \
+
+        """;
+
+    /// <summary>Extra Hydra overrides from the command line, and the console log kept beside the file logger's.</summary>
+    private static string PassThrough => """
+          "$@" 2>&1 | tee "$STAGE_OUT/console.log"
+
+        """;
+
     private static string TorchrunLine => """
         torchrun --nnodes="$NNODES" --nproc_per_node="$N_GPUS_PER_NODE" --node_rank="${NODE_RANK:-0}" \
           --master_addr="${MASTER_ADDR:-127.0.0.1}" --master_port="${MASTER_PORT:-29500}" \
@@ -132,17 +149,8 @@ public static class VerlScripts
               data.train_files="$HERE/data/sft-train.parquet" \
               data.val_files="$HERE/data/sft-test.parquet" \
               model.partial_pretrain="$MODEL_PATH" \
-              trainer.default_local_dir="$STAGE_OUT/checkpoints" \
-              trainer.project_name="$PROJECT" \
-              trainer.experiment_name="$EXPERIMENT" \
-              trainer.nnodes="$NNODES" \
-              trainer.n_gpus_per_node="$N_GPUS_PER_NODE" \
-              'trainer.logger=["console","file"]' \
 
-            """ + Lines(VerlConfigMapping.SftOverrides(sft)) + """
-              "$@" 2>&1 | tee "$STAGE_OUT/console.log"
-
-            """;
+            """ + StageTail + Lines(VerlConfigMapping.SftOverrides(sft)) + PassThrough;
 
     private static string GrpoScript(StudyPreset preset, GrpoOptions grpo, VerlRlStage stage) =>
         Header($"GRPO stage of preset {preset.Name} with verl's PPO trainer (algorithm.adv_estimator=grpo); run it on the Ray head node.") + Source + $$"""
@@ -172,17 +180,8 @@ public static class VerlScripts
               custom_reward_function.path="$HERE/reward/cola_reward.py" \
               custom_reward_function.name="$REWARD_FN" \
               'reward_model.reward_manager=naive' \
-              trainer.default_local_dir="$STAGE_OUT/checkpoints" \
-              trainer.project_name="$PROJECT" \
-              trainer.experiment_name="$EXPERIMENT" \
-              trainer.nnodes="$NNODES" \
-              trainer.n_gpus_per_node="$N_GPUS_PER_NODE" \
-              'trainer.logger=["console","file"]' \
 
-            """ + Lines(VerlConfigMapping.GrpoOverrides(grpo, stage)) + """
-              "$@" 2>&1 | tee "$STAGE_OUT/console.log"
-
-            """;
+            """ + StageTail + Lines(VerlConfigMapping.GrpoOverrides(grpo, stage)) + PassThrough;
 
     private static string EvalScript(StudyPreset preset) =>
         Header("The metrics verl does not log, in verl's file-logger format: SFT-test cross-entropy (ce) or mean@1 (reward) per checkpoint, via repro eval.") + Source + $$"""
