@@ -24,11 +24,16 @@ internal static class ExternalTool
         throw new InvalidOperationException("unreachable");
     }
 
-    public static (int Code, string Out, string Error) Run(string program, string workingDirectory, params string[] args)
+    public static (int Code, string Out, string Error) Run(string program, string workingDirectory, params string[] args) =>
+        Run(program, workingDirectory, new Dictionary<string, string?>(), args);
+
+    /// <summary>Runs `program args` in `workingDirectory` with `environment` set on top of this process's.</summary>
+    public static (int Code, string Out, string Error) Run(string program, string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var info = new ProcessStartInfo(program) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["PYTHONIOENCODING"] = "utf-8";
+        foreach (var (k, v) in environment) info.Environment[k] = v;
         using var p = Process.Start(info)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -103,6 +103,18 @@ public sealed class VerlConfigMappingTests
         Assert.Equal(JsonFields(typeof(SftOptions)).Order(StringComparer.Ordinal), ReadmeTableFields("### `SftOptions` ↔ TRL ↔ verl").Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void Without_eval_or_save_steps_the_last_step_is_still_validated_and_saved_so_the_next_stage_has_a_start()
+    {
+        var o = VerlConfigMapping.GrpoOverrides(new GrpoOptions { EvalSteps = null, SaveSteps = null, ClipRatioC = null, TopK = 0 }, new VerlRlStage(60, new EvalSpec()))
+            .ToDictionary(x => x.Key, x => x.Value);
+        Assert.Equal("60", o["trainer.test_freq"]);
+        Assert.Equal("60", o["trainer.save_freq"]);
+        Assert.Equal("True", o["trainer.val_before_train"]);
+        Assert.Equal(VerlConfigMapping.Number(VerlConfigMapping.DualClipOff), o["actor_rollout_ref.actor.clip_ratio_c"]);
+        Assert.Equal("False", o["actor_rollout_ref.actor.use_kl_loss"]);
+    }
+
     [Theory]
     [InlineData(1e-6, "0.000001")]
     [InlineData(3.0, "3.0")]

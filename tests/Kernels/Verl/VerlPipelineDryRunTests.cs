@@ -89,17 +89,8 @@ public sealed class VerlPipelineDryRunTests : IDisposable
         return (export, _tmp.File("out"), log, env);
     }
 
-    private static (int Code, string Out, string Error) RunScript(string export, string script, Dictionary<string, string?> env)
-    {
-        var info = new System.Diagnostics.ProcessStartInfo(ExternalTool.Find("bash")!) { WorkingDirectory = export, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(export, script));
-        foreach (var (k, v) in env) info.Environment[k] = v;
-        using var p = System.Diagnostics.Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(ExternalTool.Timeout), $"{script} did not finish");
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Code, string Out, string Error) RunScript(string export, string script, Dictionary<string, string?> env) =>
+        ExternalTool.Run(ExternalTool.Find("bash")!, export, env, Path.Combine(export, script));
 
     [Fact]
     public void Sft_then_rl_chains_sft_the_sft_checkpoint_grpo_and_the_ce_evaluations_and_its_logs_import_and_gate()

@@ -132,8 +132,9 @@ public static class VerlConfigMapping
             (_, s) => One("trainer.total_training_steps", Int(s.TotalTrainingSteps))),
         new("seed", "data.seed", "seed", "verl seeds the data order; rollout sampling seeds are the engine's.", (o, _) => One("data.seed", Int(o.Seed))),
         new("logging_steps", "none (every step)", "logging_steps", "verl logs every step.", (_, _) => None),
-        new("eval_steps", "trainer.test_freq", "eval_steps", "null = −1 (never); validation also runs before training (val_before_train) for the base point.",
-            (o, _) => [new("trainer.test_freq", Int(o.EvalSteps ?? -1)), new("trainer.val_before_train", "True")]),
+        new("eval_steps", "trainer.test_freq", "eval_steps",
+            "null = the last step only (verl validates the last step only when test_freq > 0); validation also runs before training (val_before_train) for the base point.",
+            (o, s) => [new("trainer.test_freq", Int(o.EvalSteps ?? s.TotalTrainingSteps)), new("trainer.val_before_train", "True")]),
         new("save_steps", "trainer.save_freq", "save_steps", "null = save only at the last step (the next stage starts from it); verl saves nothing with −1.",
             (o, s) => One("trainer.save_freq", Int(o.SaveSteps ?? s.TotalTrainingSteps))),
     ];

@@ -47,8 +47,11 @@ public sealed record VerlImportResult(RunReport Report, IReadOnlyList<string> Wa
 /// </summary>
 public static class VerlLogImporter
 {
-    /// <summary>Two logs may report the same metric at the same step (console and file logger): equal within this (old verl printed 3 decimals).</summary>
-    public const double DuplicateTolerance = 5e-4;
+    /// <summary>
+    /// Two logs may report the same metric at the same step (the console and the file logger): they agree within this.
+    /// Older verl printed the console with 3 decimals (rounding error up to 5e-4), hence a whole unit of the third decimal.
+    /// </summary>
+    public const double DuplicateTolerance = 1e-3;
 
     public static VerlImportResult Import(StudyPreset preset, IReadOnlyList<VerlLogSource> logs, VerlImportOptions options)
     {
