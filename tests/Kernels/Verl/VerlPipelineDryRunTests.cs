@@ -51,7 +51,7 @@ public sealed class VerlPipelineDryRunTests : IDisposable
         exec "$REAL_PYTHON" "$@"
         """;
 
-    // repro eval: eval.json with the CE (base 2.0, a merged GRPO checkpoint 1.5) or the rewards (0.3 robust after SFT).
+    // repro eval: eval.json with the CE (base 2.0, SFT steps 2 and 4: 0.9 and 0.4, a merged GRPO checkpoint 1.5) or the rewards (0.3 robust after SFT).
     private const string FakeRepro = """
         #!/usr/bin/env bash
         set -euo pipefail
@@ -59,7 +59,9 @@ public sealed class VerlPipelineDryRunTests : IDisposable
         while [ $# -gt 0 ]; do case "$1" in --out) out="$2" ;; --metric) metric="$2" ;; --model) model="$2" ;; esac; shift; done
         mkdir -p "$out"
         if [ "$metric" = ce ]; then
-          case "$model" in */eval/hf-*) ce=1.5 ;; *) ce=2.0 ;; esac   # a merged GRPO checkpoint, or the base model
+          case "$model" in                              # the SFT checkpoints, a merged GRPO checkpoint, the base model
+            */sft/checkpoints/global_step_4) ce=0.4 ;; */sft/checkpoints/*) ce=0.9 ;; */eval/hf-*) ce=1.5 ;; *) ce=2.0 ;;
+          esac
           echo "{\"sft_ce\": {\"mean_token_nll\": $ce, \"tokens\": 10}}" > "$out/eval.json"
         else
           echo '{"rewards": {"rewards": [{"reward": "robust_cola", "mean": 0.3}, {"reward": "strict_cola", "mean": -0.4}]}}' > "$out/eval.json"
@@ -99,6 +101,7 @@ public sealed class VerlPipelineDryRunTests : IDisposable
         var (code, stdout, stderr) = RunScript(export, VerlScripts.SftThenRl, env);
         Assert.True(code == 0, stderr + stdout);
         Assert.Contains("repro import verl", stdout);
+        Assert.Contains($"--log sft-then-rl/sft={outDir}/sft-then-rl/sft/ce-eval.jsonl", stdout);
 
         var torchrun = File.ReadAllText(Path.Combine(log, "torchrun.args"));
         Assert.Contains("--nnodes=2 --nproc_per_node=4", torchrun);
@@ -114,9 +117,9 @@ public sealed class VerlPipelineDryRunTests : IDisposable
         var p = Path.Combine(outDir, "sft-then-rl");
         var logs = new List<VerlLogSource>
         {
-            new("sft-then-rl", "sft", Path.Combine(p, "sft", "metrics.jsonl")),
-            new("sft-then-rl", "grpo", Path.Combine(p, "grpo", "metrics.jsonl")),
             new("sft-then-rl", "sft", Path.Combine(p, "sft", "base-eval.jsonl")),
+            new("sft-then-rl", "sft", Path.Combine(p, "sft", "ce-eval.jsonl")),
+            new("sft-then-rl", "grpo", Path.Combine(p, "grpo", "metrics.jsonl")),
             new("sft-then-rl", "grpo", Path.Combine(p, "grpo", "ce-eval.jsonl")),
         };
         var report = VerlLogImporter.Import(StudyPreset.Load("tiny-smoke"), logs, new VerlImportOptions()).Report;

@@ -223,10 +223,10 @@ public static class VerlScripts
 
             """;
 
-    private static string ImportHint(string pipeline, string firstStage, string secondStage, string extra) => $"""
+    private static string ImportHint(string pipeline, string logs) => $"""
         echo "done. Import and gate it:"
         echo "  repro import verl --preset $HERE/preset.json --out $OUT/{pipeline}-run \\"
-        echo "    --log {pipeline}/{firstStage}=$P/{firstStage}/metrics.jsonl --log {pipeline}/{secondStage}=$P/{secondStage}/metrics.jsonl {extra}"
+        echo "    {logs}"
         echo "  repro report --run $OUT/{pipeline}-run && repro gate --run $OUT/{pipeline}-run --paper baselines/paper.json"
 
         """;
@@ -239,13 +239,16 @@ public static class VerlScripts
             [ -n "$step" ] || { echo "sft_then_rl.sh: no SFT checkpoint under $P/sft/checkpoints" >&2; exit 1; }
             sft_model="$(to_hf "$P/sft/checkpoints/global_step_$step" "$P/sft/hf")"
             STAGE_OUT="$P/grpo" EXPERIMENT=sft-then-rl-grpo MODEL_PATH="$sft_model" bash "$HERE/run_grpo.sh"
-            # verl logs no SFT loss during GRPO: evaluate it on the base model (step 0) and on every GRPO checkpoint.
+            # verl logs no SFT loss during GRPO, and its SFT val/loss averages per-micro-batch means: evaluate repro's
+            # SFT-test cross-entropy (the study's metric) on the base model (step 0) and on every SFT and GRPO checkpoint.
             if [ "${SKIP_EVAL:-0}" != 1 ]; then
               bash "$HERE/eval_checkpoints.sh" ce "$P/sft/base-eval.jsonl" base "$MODEL_PATH"
+              bash "$HERE/eval_checkpoints.sh" ce "$P/sft/ce-eval.jsonl" "$P/sft/checkpoints"
               bash "$HERE/eval_checkpoints.sh" ce "$P/grpo/ce-eval.jsonl" "$P/grpo/checkpoints"
             fi
 
-            """ + ImportHint("sft-then-rl", "sft", "grpo", "--log sft-then-rl/sft=$P/sft/base-eval.jsonl --log sft-then-rl/grpo=$P/grpo/ce-eval.jsonl");
+            """ + ImportHint("sft-then-rl",
+                "--log sft-then-rl/sft=$P/sft/base-eval.jsonl --log sft-then-rl/sft=$P/sft/ce-eval.jsonl --log sft-then-rl/grpo=$P/grpo/metrics.jsonl --log sft-then-rl/grpo=$P/grpo/ce-eval.jsonl");
 
     private static string RlThenSftScript(StudyPreset preset) =>
         Header("Paper §5.2 (Fig. 3b): GRPO from MODEL_PATH, then SFT from the GRPO model; mean@1 through both.") + Source + $$"""
@@ -260,5 +263,5 @@ public static class VerlScripts
               bash "$HERE/eval_checkpoints.sh" reward "$P/sft/reward-eval.jsonl" "$P/sft/checkpoints"
             fi
 
-            """ + ImportHint("rl-then-sft", "grpo", "sft", "--log rl-then-sft/sft=$P/sft/reward-eval.jsonl");
+            """ + ImportHint("rl-then-sft", "--log rl-then-sft/grpo=$P/grpo/metrics.jsonl --log rl-then-sft/sft=$P/sft/metrics.jsonl --log rl-then-sft/sft=$P/sft/reward-eval.jsonl");
 }
