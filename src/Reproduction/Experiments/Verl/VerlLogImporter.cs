@@ -58,77 +58,93 @@ public static class VerlLogImporter
         if (logs.Count == 0) throw new ReproException("import verl: give at least one --log PIPELINE/STAGE=FILE");
         if (!VerlMetrics.Rewards.ContainsKey(options.TrainReward))
             throw new ReproException($"--train-reward: '{options.TrainReward}' is not {string.Join(", ", VerlMetrics.Rewards.Keys)}");
+        foreach (var l in logs)
+            if (!VerlLogSource.Pipelines.TryGetValue(l.Pipeline, out var known) || !known.Contains(l.Stage))
+                throw new ReproException($"import verl: {l.Pipeline}/{l.Stage} is not a stage of the study's pipelines ({string.Join(", ", VerlLogSource.Pipelines.SelectMany(p => p.Value.Select(s => $"{p.Key}/{s}")))})");
         var warnings = new List<string>();
-        var pipelines = new List<PipelineResult>();
         var sources = new JsonArray();
-        foreach (var (id, stageNames) in VerlLogSource.Pipelines)
-        {
-            var mine = logs.Where(l => l.Pipeline == id).ToList();
-            if (mine.Count == 0) continue;
-            var points = new Dictionary<string, SortedDictionary<int, (double Value, string Where, int Stage)>>(StringComparer.Ordinal);
-            var stages = new List<Stage>();
-            int offset = 0;
-            foreach (var stage in stageNames)
-            {
-                var files = mine.Where(l => l.Stage == stage).ToList();
-                if (files.Count == 0) throw new ReproException($"import verl: pipeline {id} has no log for its {stage} stage (--log {id}/{stage}=FILE)");
-                var records = new List<VerlLogRecord>();
-                foreach (var f in files)
-                {
-                    var read = VerlLogParser.ReadFile(f.Path);
-                    if (read.Count == 0) throw ReproException.ForFile(f.Path, "no verl metrics lines (expected {\"step\": N, \"data\": {...}} or step:N - key:value)");
-                    records.AddRange(read);
-                    sources.Add(new JsonObject { ["pipeline"] = id, ["stage"] = stage, ["path"] = Path.GetFullPath(f.Path), ["sha256"] = Sha256Sums.Of(f.Path), ["lines"] = read.Count });
-                }
-                int length = records.Max(r => r.Step);
-                if (length < 1) throw ReproException.ForFile(files[0].Path, $"pipeline {id}, stage {stage}: no step after 0 (no training step was logged)");
-                bool second = stages.Count > 0;
-                foreach (var r in records)
-                    foreach (var (key, value) in r.Data)
-                    {
-                        if (VerlMetrics.MetricOf(key, options.TrainReward, options.DataSource) is not { } metric) continue;
-                        if (!double.IsFinite(value)) throw new ReproException($"{r.Where}: {key} is {value} (not finite)");
-                        var curve = points.TryGetValue(metric, out var c) ? c : points[metric] = new SortedDictionary<int, (double, string, int)>();
-                        int step = offset + r.Step;
-                        if (curve.TryGetValue(step, out var seen))
-                        {
-                            if (second && r.Step == 0 && seen.Stage == 0) continue;   // the boundary: the first stage's end wins
-                            if (Math.Abs(seen.Value - value) > DuplicateTolerance)
-                                throw new ReproException($"{r.Where}: {key} at step {r.Step} is {value}, but {seen.Where} gives {seen.Value} for the same point");
-                            continue;
-                        }
-                        curve[step] = (value, r.Where, stages.Count);
-                    }
-                stages.Add(new Stage(stage, length));
-                offset += length;
-            }
-            var claim = PaperClaim.All.Single(c => c.Pipeline == id);
-            var curves = new List<Curve>();
-            foreach (var (metric, pts) in points.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            {
-                if (!pts.ContainsKey(0))
-                {
-                    var why = $"pipeline {id}: {metric} has no base-model point (step 0; first at step {pts.Keys.First()})";
-                    if (metric == claim.Metric)
-                        throw new ReproException($"import verl: {why}: evaluate the starting model (eval_checkpoints.sh ... base MODEL, or trainer.val_before_train=True)");
-                    warnings.Add($"{why}: left out");
-                    continue;
-                }
-                curves.Add(new Curve(metric, options.Seed, pts.Select(p => new CurvePoint(p.Key, p.Value.Value)).ToList()));
-            }
-            if (curves.All(c => c.Metric != claim.Metric))
-                throw new ReproException($"import verl: pipeline {id} has no {claim.Metric} in its logs (found: {(points.Count == 0 ? "none" : string.Join(", ", points.Keys))}); " +
-                                         $"{(claim.Metric == VerlMetrics.Ce ? "val/loss comes from the SFT trainer and eval_checkpoints.sh ce" : "mean@1 comes from GRPO validation and eval_checkpoints.sh reward")}");
-            pipelines.Add(new PipelineResult(id, id == PaperClaim.SftThenRl ? "SFT-then-RL" : "RL-then-SFT", stages, curves));
-        }
-        var unknown = logs.Where(l => !VerlLogSource.Pipelines.ContainsKey(l.Pipeline)).Select(l => l.Pipeline).Distinct().ToList();
-        if (unknown.Count > 0) throw new ReproException($"import verl: unknown pipeline(s) {string.Join(", ", unknown)}");
+        var pipelines = VerlLogSource.Pipelines
+            .Where(p => logs.Any(l => l.Pipeline == p.Key))
+            .Select(p => Pipeline(p.Key, p.Value, logs.Where(l => l.Pipeline == p.Key).ToList(), options, warnings, sources))
+            .ToList();
         var environment = new JsonObject
         {
             ["engine"] = "verl", ["preset"] = preset.Name, ["seeds"] = new JsonArray(options.Seed), ["train_reward"] = options.TrainReward,
             ["data_source"] = options.DataSource, ["imported_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"), ["logs"] = sources,
         };
         return new VerlImportResult(new RunReport(RunReport.CurrentFormat, preset.Name, [options.Seed], environment, preset.Decisions, pipelines), warnings);
+    }
+
+    /// <summary>A point of a curve: its value, the line it came from, and the index of the stage that logged it.</summary>
+    private readonly record struct Point(double Value, string Where, int Stage);
+
+    /// <summary>One pipeline: its stages laid end to end and a curve per tracked metric that has a base-model point.</summary>
+    private static PipelineResult Pipeline(string id, string[] stageNames, IReadOnlyList<VerlLogSource> logs, VerlImportOptions options,
+        List<string> warnings, JsonArray sources)
+    {
+        var points = new Dictionary<string, SortedDictionary<int, Point>>(StringComparer.Ordinal);
+        var stages = new List<Stage>();
+        int offset = 0;
+        foreach (var stage in stageNames)
+        {
+            var records = ReadStage(id, stage, logs.Where(l => l.Stage == stage).ToList(), sources);
+            int length = records.Max(r => r.Step);
+            if (length < 1) throw ReproException.ForFile(records[0].File, $"pipeline {id}, stage {stage}: no step after 0 (no training step was logged)");
+            foreach (var r in records)
+                foreach (var (key, value) in r.Data)
+                    if (VerlMetrics.MetricOf(key, options.TrainReward, options.DataSource) is { } metric)
+                        Add(points.TryGetValue(metric, out var c) ? c : points[metric] = [], offset, stages.Count, r, key, value);
+            stages.Add(new Stage(stage, length));
+            offset += length;
+        }
+        var claim = PaperClaim.All.Single(c => c.Pipeline == id);
+        var curves = new List<Curve>();
+        foreach (var (metric, pts) in points.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (!pts.ContainsKey(0))
+            {
+                var why = $"pipeline {id}: {metric} has no base-model point (step 0; first at step {pts.Keys.First()})";
+                if (metric == claim.Metric)
+                    throw new ReproException($"import verl: {why}: evaluate the starting model (eval_checkpoints.sh ... base MODEL, or trainer.val_before_train=True)");
+                warnings.Add($"{why}: left out");
+                continue;
+            }
+            curves.Add(new Curve(metric, options.Seed, pts.Select(p => new CurvePoint(p.Key, p.Value.Value)).ToList()));
+        }
+        if (curves.All(c => c.Metric != claim.Metric))
+            throw new ReproException($"import verl: pipeline {id} has no {claim.Metric} in its logs (found: {(points.Count == 0 ? "none" : string.Join(", ", points.Keys))}); " +
+                                     $"{(claim.Metric == VerlMetrics.Ce ? "val/loss comes from the SFT trainer and eval_checkpoints.sh ce" : "mean@1 comes from GRPO validation and eval_checkpoints.sh reward")}");
+        return new PipelineResult(id, id == PaperClaim.SftThenRl ? "SFT-then-RL" : "RL-then-SFT", stages, curves);
+    }
+
+    /// <summary>Every metrics line of a stage's files, each file recorded (path, sha256) in the environment block.</summary>
+    private static List<VerlLogRecord> ReadStage(string id, string stage, IReadOnlyList<VerlLogSource> files, JsonArray sources)
+    {
+        if (files.Count == 0) throw new ReproException($"import verl: pipeline {id} has no log for its {stage} stage (--log {id}/{stage}=FILE)");
+        var records = new List<VerlLogRecord>();
+        foreach (var f in files)
+        {
+            var read = VerlLogParser.ReadFile(f.Path);
+            if (read.Count == 0) throw ReproException.ForFile(f.Path, "no verl metrics lines (expected {\"step\": N, \"data\": {...}} or step:N - key:value)");
+            records.AddRange(read);
+            sources.Add(new JsonObject { ["pipeline"] = id, ["stage"] = stage, ["path"] = Path.GetFullPath(f.Path), ["sha256"] = Sha256Sums.Of(f.Path), ["lines"] = read.Count });
+        }
+        return records;
+    }
+
+    /// <summary>Puts a logged value on the pipeline's step axis; a second value for the same point must agree, except at the boundary.</summary>
+    private static void Add(SortedDictionary<int, Point> curve, int offset, int stageIndex, VerlLogRecord r, string key, double value)
+    {
+        if (!double.IsFinite(value)) throw new ReproException($"{r.Where}: {key} is {value} (not finite)");
+        int step = offset + r.Step;
+        if (curve.TryGetValue(step, out var seen))
+        {
+            if (stageIndex > 0 && r.Step == 0 && seen.Stage < stageIndex) return;   // the boundary: the first stage's end wins
+            if (Math.Abs(seen.Value - value) > DuplicateTolerance)
+                throw new ReproException($"{r.Where}: {key} at step {r.Step} is {value}, but {seen.Where} gives {seen.Value} for the same point");
+            return;
+        }
+        curve[step] = new Point(value, r.Where, stageIndex);
     }
 
     /// <summary>Imports and writes the run folder (report.json and preset.json), atomically.</summary>
