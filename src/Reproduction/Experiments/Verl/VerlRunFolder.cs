@@ -121,7 +121,10 @@ public static class VerlRunFolder
         md.AppendLine("- `run_sft.sh`, `run_grpo.sh`: one stage each; `sft_then_rl.sh`, `rl_then_sft.sh`: the paper's two pipelines; `eval_checkpoints.sh`: the metrics verl does not log (via `repro eval`); `common.sh`: the settings.");
         md.AppendLine("- `repro-export.json`: the preset's options, each field's verl key, the exact overrides, and the sha256 of every file.").AppendLine();
         md.AppendLine("## Running").AppendLine();
-        md.AppendLine("Settings are environment variables: `NNODES`, `N_GPUS_PER_NODE`, `MODEL_PATH`, `OUT`, `ROLLOUT_ENGINE` (vllm/sglang), `ROLLOUT_TP`, `GPU_MEMORY_UTILIZATION`, `TRAIN_REWARD`, `TOTAL_TRAINING_STEPS`, `SAVE_FREQ`, `TEST_FREQ`, `REPRO`. Extra arguments are passed to verl as Hydra overrides.").AppendLine();
+        md.AppendLine("Settings are environment variables: `NNODES`, `N_GPUS_PER_NODE`, `MODEL_PATH`, `OUT`, `ROLLOUT_ENGINE` (vllm/sglang), `ROLLOUT_TP`, " +
+                      "`GPU_MEMORY_UTILIZATION`, `TRAIN_REWARD` (strict, strict_fixed, robust, label_only), `SEED`, `TOTAL_TRAINING_STEPS`, `TOTAL_EPOCHS`, `SAVE_FREQ`, `TEST_FREQ`, " +
+                      "`MICRO_BATCH_SIZE_PER_GPU`, `SFT_SAVE_FREQ` (rl_then_sft.sh), `SKIP_EVAL=1`, `REPRO` (the repro CLI that eval_checkpoints.sh runs; on GPUs build it with -p:TorchBackend=cuda). " +
+                      "Extra arguments are passed to verl as Hydra overrides, for keys the scripts do not set.").AppendLine();
         md.AppendLine("```bash");
         md.AppendLine("# one node, 8 GPUs");
         md.AppendLine("N_GPUS_PER_NODE=8 OUT=/scratch/run bash sft_then_rl.sh");
