@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Parquet;
-using Parquet.Schema;
 using Parquet.Serialization;
 using Reproduction;
 using Reproduction.Data;
