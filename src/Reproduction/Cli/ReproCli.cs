@@ -25,6 +25,8 @@ public static class ReproCli
         root.Subcommands.Add(GateCommand.Create());
         root.Subcommands.Add(BaselineCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(TokenizeCommand.Create());
         root.Subcommands.Add(TheoryCommand.Create());
         root.Subcommands.Add(LogitsCommand.Create());

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Parquet;
-using Parquet.Schema;
 using Parquet.Serialization;
 using Reproduction;
 using Reproduction.Data;
@@ -24,42 +22,6 @@ public sealed class VerlExportTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    // ---- what verl's layouts are, written out independently of the exporter ----
-
-    private const string SftSchema = "instruction: string?; output: string?";
-
-    private const string RlSchema =
-        "data_source: string?; " +
-        "prompt: list<element: struct{role: string?, content: string?}?>?; " +
-        "ability: string?; " +
-        "reward_model: struct{style: string?, ground_truth: string?}?; " +
-        "extra_info: struct{split: string?, index: int64?}?";
-
-    private static string Describe(Field field) => field switch
-    {
-        DataField d => $"{d.Name}: {TypeName(d)}{(d.IsArray ? "[]" : "")}{Nullable(d)}",
-        ListField l => $"{l.Name}: list<{Describe(l.Item)}>{Nullable(l)}",
-        StructField s => $"{s.Name}: struct{{{string.Join(", ", s.Fields.Select(Describe))}}}{Nullable(s)}",
-        _ => $"{field.Name}: {field.SchemaType}{Nullable(field)}",
-    };
-
-    private static string Nullable(Field f) => f.IsNullable ? "?" : "";
-
-    /// <summary>The type as stored: UTF-8 byte arrays are "string", plain 64-bit integers "int64"; anything else spelled out.</summary>
-    private static string TypeName(DataField d) => d.SchemaElement is not { } e ? $"? ({d.ClrType.Name})" : (e.Type, e.ConvertedType, e.LogicalType) switch
-    {
-        (Parquet.Meta.Type.BYTE_ARRAY, Parquet.Meta.ConvertedType.UTF8, { STRING: not null }) => "string",
-        (Parquet.Meta.Type.INT64, null or Parquet.Meta.ConvertedType.INT_64, null or { INTEGER: { BitWidth: 64, IsSigned: true } }) => "int64",
-        var (type, converted, logical) => $"{type}/{converted}/{logical}",
-    };
-
-    private static async Task<(string Schema, long Rows)> ReadSchema(string path)
-    {
-        await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: Ct);
-        var rows = Enumerable.Range(0, reader.RowGroupCount).Sum(i => { using var g = reader.OpenRowGroupReader(i); return g.RowCount; });
-        return (string.Join("; ", reader.Schema.Fields.Select(Describe)), rows);
-    }
 
     // Reader-side row shapes: separate from the exporter's own classes on purpose.
     private sealed class SftRow
@@ -111,8 +73,8 @@ public sealed class VerlExportTests : IDisposable
         var train = Train.Value;
         var path = await Export(train, "train", VerlExportFormat.SftParquet, "train.parquet");
 
-        var (schema, count) = await ReadSchema(path);
-        Assert.Equal(SftSchema, schema);
+        var (schema, count) = await ParquetSchema.ReadAsync(path, Ct);
+        Assert.Equal(ParquetSchema.Sft, schema);
         Assert.Equal(8551, count);
 
         var rows = (await ParquetSerializer.DeserializeAsync<SftRow>(path, cancellationToken: Ct)).Data;
@@ -133,8 +95,8 @@ public sealed class VerlExportTests : IDisposable
         var train = Train.Value;
         var path = await Export(train, "train", VerlExportFormat.RlParquet, "train.parquet");
 
-        var (schema, count) = await ReadSchema(path);
-        Assert.Equal(RlSchema, schema);
+        var (schema, count) = await ParquetSchema.ReadAsync(path, Ct);
+        Assert.Equal(ParquetSchema.Rl, schema);
         Assert.Equal(8551, count);
 
         var rows = (await ParquetSerializer.DeserializeAsync<RlRow>(path, cancellationToken: Ct)).Data;
