@@ -19,6 +19,8 @@ public sealed class PeakMemory
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
+        GC.Collect();                                         // tensors freed by the finalizers above
+        Runtime.NativeAllocator.Trim();                       // free heap pages kept by the retaining allocator go back first
         return new PeakMemory(ProcessMemory.ResetPeak());
     }
 
