@@ -40,14 +40,17 @@ public static class BenchCommand
         var model = new Option<string?>("--model") { Description = "For `load`: a model folder to load instead of a generated Qwen3-0.6B-shaped one" };
         var child = new Option<string?>("--load-child") { Description = "(internal) load the folder, print peak RSS", Hidden = true };
         var childDtype = new Option<string>("--dtype") { Description = "(internal) dtype for --load-child", DefaultValueFactory = _ => "float32", Hidden = true };
+        var threads = new Option<int>("--threads") { Description = "torch threads for ours and the PyTorch reference (0: libtorch's default, the number of cores)", DefaultValueFactory = _ => 0 };
         var deviceOption = new Option<string>("--device") { Description = "cpu, or cuda (a -p:TorchBackend=cuda build on a machine with a GPU); default: cuda when available", DefaultValueFactory = _ => "auto" };
         var cmd = new Command("bench", "Benchmarks: GEMM, load memory, forward/training/generation tokens/s with MFU, GRPO step breakdown, tokenizer (median of repetitions after warm-up)")
-            { workloads, json, markdown, reps, quick, layers, shapes, budget, compare, python, model, child, childDtype, deviceOption };
+            { workloads, json, markdown, reps, quick, layers, shapes, budget, compare, python, model, child, childDtype, deviceOption, threads };
         cmd.SetAction(parse =>
         {
             if (parse.GetValue(child) is { } folder) return LoadChild(folder, parse.GetValue(childDtype)!);
             if (parse.GetValue(layers) < 1) throw new ReproException($"--layers: must be at least 1, got {parse.GetValue(layers)}");
             var device = ParseDevice(parse.GetValue(deviceOption)!);
+            if (parse.GetValue(threads) < 0) throw new ReproException($"--threads: must be 0 (default) or positive, got {parse.GetValue(threads)}");
+            if (parse.GetValue(threads) > 0) torch.set_num_threads(parse.GetValue(threads));
             var notes = new List<string>();
             var names = parse.GetValue(workloads)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var w in names)
