@@ -78,7 +78,12 @@ public static class Frontier
                 line.LineWidth = path.Seed is null ? 2.5f : 1f;
                 if (path.Seed is null)
                 {
-                    line.LegendText = group.Key == PaperClaim.SftThenRl ? "SFT-then-RL: along GRPO (from the SFT checkpoint)" : "RL-then-SFT: along SFT (from the RL checkpoint)";
+                    line.LegendText = group.Key switch
+                    {
+                        PaperClaim.SftThenRl => "SFT-then-RL: along GRPO (from the SFT checkpoint)",
+                        PaperClaim.RlThenSft => "RL-then-SFT: along SFT (from the RL checkpoint)",
+                        _ => run.Pipeline(group.Key).Title,
+                    };
                     line.MarkerSize = 6;
                 }
             }

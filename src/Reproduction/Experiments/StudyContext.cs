@@ -154,4 +154,38 @@ public sealed class StudyContext
         };
         return trainer.Train();
     }
+
+    /// <summary>
+    /// RL-then-SFT (Fig. 3b) from the tracker's model: GRPO until <paramref name="stopWhen"/> or grpo.MaxSteps, then
+    /// <paramref name="sftSteps"/> of SFT; rewards (and CE with <paramref name="trackCe"/>) at every evaluation of both stages,
+    /// the bridge along SFT against the RL checkpoint. <paramref name="afterRl"/> runs at the boundary. Returns the RL step count.
+    /// </summary>
+    public int RlThenSft(Tracker t, int seed, IReward reward, GrpoOptions grpo, Func<IReadOnlyList<GrpoStepMetrics>, bool>? stopWhen, bool trackCe,
+        string pipeline, string metricsPrefix, int sftSteps, Action? afterRl = null)
+    {
+        BridgeStage? bridge = null;
+        void Evaluate(long step)
+        {
+            if (trackCe) t.AddCe(step);
+            t.Rewards(step);
+            BridgeAt(bridge, t.Model, step);
+        }
+        var rlTrainer = new GrpoTrainer(t.Model, grpo.Beta != 0 ? ModelCopy.Frozen(t.Model) : null, grpo with { Seed = seed }, RlTrain, new WeightedReward([reward]), Encoder.Decode)
+        {
+            Metrics = new MetricsLog(Path.Combine(MetricsDir, $"{metricsPrefix}-grpo.jsonl")),
+            OnEval = Evaluate,
+            StopWhen = stopWhen,
+        };
+        int rlSteps = rlTrainer.Train().Count;
+        Log($"seed {seed}: GRPO stopped after {rlSteps} steps ({(rlSteps < grpo.MaxSteps ? "reward plateau" : "step cap")}), mean@1 robust {t.Robust[^1].Value:F3} (base {t.Robust[0].Value:F3})");
+        afterRl?.Invoke();
+        bridge = StartBridge(t.Model, pipeline, seed, beta: null, reward, rlSteps, sftSteps);
+        new SftTrainer(t.Model, Preset.Sft with { Seed = seed }, SftTrain, null, Encoder.PadId)
+        {
+            StepOffset = rlSteps,
+            Metrics = new MetricsLog(Path.Combine(MetricsDir, $"{metricsPrefix}-sft.jsonl")),
+            OnEval = Evaluate,
+        }.Train();
+        return rlSteps;
+    }
 }

@@ -75,35 +75,10 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             Log($"seed {seed}: RL-then-SFT");
             var b = ModelCopy.Trainable(baseModel);
             var tb = new StudyContext.Tracker(ctx, b, seed * 100_000, rewards: true);
-            StudyContext.BridgeStage? bridgeB = null;
-            void EvalRewards(long step)
-            {
-                if (TrackAll) tb.AddCe(step);
-                tb.Rewards(step);
-                ctx.BridgeAt(bridgeB, b, step);
-            }
             var rl = preset.RlStage;
-            var strict = new StrictColaReward();
-            var grpoB = new GrpoTrainer(b, grpo.Beta != 0 ? ModelCopy.Frozen(b) : null, grpo with { Seed = seed, MaxSteps = rl.MaxSteps },
-                ctx.RlTrain, new WeightedReward([strict]), ctx.Encoder.Decode)
-            {
-                Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-rl-then-sft-grpo.jsonl")),
-                OnEval = EvalRewards,
-                StopWhen = h => Plateaued(h, rl),
-            };
-            var histB = grpoB.Train();
-            rlStepsB = Math.Max(rlStepsB, histB.Count);
-            int seedRlSteps = histB.Count;
-            Log($"seed {seed}: GRPO stopped after {seedRlSteps} steps ({(seedRlSteps < rl.MaxSteps ? "reward plateau" : "step cap")}), mean@1 robust {tb.Robust[^1].Value:F3} (base {tb.Robust[0].Value:F3})");
-            TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(seedDir, "rl-then-sft", "after-grpo"));
-            bridgeB = ctx.StartBridge(b, PaperClaim.RlThenSft, seed, beta: null, strict, seedRlSteps, sftSteps);
-            var sftB = new SftTrainer(b, preset.Sft with { Seed = seed }, ctx.SftTrain, null, ctx.Encoder.PadId)
-            {
-                StepOffset = seedRlSteps,
-                Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-rl-then-sft-sft.jsonl")),
-                OnEval = EvalRewards,
-            };
-            sftB.Train();
+            int seedRlSteps = ctx.RlThenSft(tb, seed, new StrictColaReward(), grpo with { MaxSteps = rl.MaxSteps }, h => Plateaued(h, rl), TrackAll,
+                PaperClaim.RlThenSft, $"seed-{seed}-rl-then-sft", sftSteps, () => TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(seedDir, "rl-then-sft", "after-grpo")));
+            rlStepsB = Math.Max(rlStepsB, seedRlSteps);
             Log($"seed {seed}: SFT done, mean@1 robust {tb.Robust[^1].Value:F3}, strict {tb.Strict[^1].Value:F3}");
             TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(seedDir, "rl-then-sft", "after-sft"));
             rewardB.Add(new Curve(RobustMetric, seed, tb.Robust, seedRlSteps));
@@ -111,7 +86,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             if (TrackAll) rewardB.Add(new Curve(CeMetric, seed, tb.Ce, seedRlSteps));
         }
 
-        var report = new RunReport(RunReport.CurrentFormat, preset.Name, seeds, EnvironmentBlock(), preset.Decisions,
+        var report = new RunReport(RunReport.CurrentFormat, preset.Name, seeds, EnvironmentBlock(preset, seeds, _clock.Elapsed), preset.Decisions,
         [
             new PipelineResult(PaperClaim.SftThenRl, "SFT-then-RL", [new Stage("sft", sftSteps), new Stage("grpo", rlStepsA)], ceA),
             new PipelineResult(PaperClaim.RlThenSft, "RL-then-SFT", [new Stage("grpo", rlStepsB), new Stage("sft", sftSteps)], rewardB),
@@ -138,7 +113,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         return last <= before + rl.PlateauTolerance;
     }
 
-    private JsonObject EnvironmentBlock()
+    internal static JsonObject EnvironmentBlock(StudyPreset preset, IReadOnlyList<int> seeds, TimeSpan wall)
     {
         var env = TorchEnvironment.Capture();
         return new JsonObject
@@ -147,7 +122,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             ["dtype"] = preset.Model.Dtype, ["device"] = env.CudaAvailable ? "cuda" : "cpu", ["threads"] = env.Threads,
             ["processors"] = env.ProcessorCount, ["dotnet"] = env.DotnetVersion, ["os"] = env.Os,
             ["torchsharp"] = env.TorchSharpVersion, ["libtorch"] = env.LibTorchVersion, ["git_commit"] = GitCommit(),
-            ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"), ["wall_seconds"] = Math.Round(_clock.Elapsed.TotalSeconds, 1),
+            ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"), ["wall_seconds"] = Math.Round(wall.TotalSeconds, 1),
         };
     }
 
