@@ -85,6 +85,11 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
     /// <summary>The variants of a kind: reward (strict vs label-only), beta (0, 0.001, 0.01, 0.1), schedule (two orders, interleaved:K, joint:λ).</summary>
     public static IReadOnlyList<AblationVariant> Variants(string kind, IReadOnlyList<double>? betas = null, IReadOnlyList<Schedule>? schedules = null)
     {
+        // Several kinds ("reward,beta"): their variants in order, a variant that trains exactly like an earlier one dropped
+        // (beta=0 is the strict sequential variant of the reward kind), so they share one SFT checkpoint per seed.
+        if (kind.Contains(','))
+            return kind.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).SelectMany(k => Variants(k, betas, schedules))
+                .DistinctBy(v => (v.Reward, v.Beta, v.Schedule)).ToList();
         var seq = new Schedule(ScheduleKind.SftThenRl);
         return kind switch
         {
@@ -112,6 +117,8 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
         var curves = variants.ToDictionary(v => v.Id, _ => new List<Curve>());
         var wall = variants.ToDictionary(v => v.Id, _ => 0.0);
         int sftSteps = SftTrainer.StepsFor(preset.Sft, ctx.SftTrain.Count);
+        var done = new List<int>();
+        RunReport? report = null;
         var rlSteps = variants.ToDictionary(v => v.Id, _ => grpo.MaxSteps);
 
         foreach (var seed in seeds)
@@ -154,26 +161,33 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
                 }
                 wall[v.Id] += clock.Elapsed.TotalSeconds;
             }
+            done.Add(seed);
+            report = Write(ctx, kind, done, sftSteps, rlSteps, curves, wall);           // after every seed: a stopped run keeps what it measured
         }
+        return report!;
+    }
 
+    private RunReport Write(StudyContext ctx, string kind, IReadOnlyList<int> seedsDone, int sftSteps, IReadOnlyDictionary<string, int> rlSteps,
+        IReadOnlyDictionary<string, List<Curve>> curves, IReadOnlyDictionary<string, double> wall)
+    {
         var pipelines = variants.Select(v => new PipelineResult(v.Id, v.Title, v.Schedule.Kind switch
         {
             ScheduleKind.SftThenRl => [new Stage("sft", sftSteps), new Stage("grpo", rlSteps[v.Id])],
             ScheduleKind.RlThenSft => [new Stage("grpo", rlSteps[v.Id]), new Stage("sft", sftSteps)],
             _ => [new Stage("start", 0), new Stage(v.Schedule.ToString(), sftSteps + rlSteps[v.Id])],
-        }, curves[v.Id])).ToList();
-        var report = new RunReport(RunReport.CurrentFormat, $"{preset.Name}+ablate-{kind}", seeds, StudyRunner.EnvironmentBlock(preset, seeds, _clock.Elapsed),
-            preset.Decisions, pipelines);
+        }, curves[v.Id].ToList())).ToList();
+        var report = new RunReport(RunReport.CurrentFormat, $"{preset.Name}+ablate-{kind.Replace(',', '+')}", seedsDone.ToList(),
+            StudyRunner.EnvironmentBlock(preset, seedsDone, _clock.Elapsed), preset.Decisions, pipelines);
         report.Save(outDir);
         ReportMarkdown.Write(report, outDir);
         Frontier.Write(report, outDir);
-        if (ctx.Bridge is not null) BridgeReport.Write(report.Preset, seeds, ctx.BridgeRows, outDir);
+        if (ctx.Bridge is not null) BridgeReport.Write(report.Preset, seedsDone, ctx.BridgeRows, outDir);
         var summaries = Summaries(report, ctx.BridgeRows, wall);
-        AtomicFile.WriteAllText(Path.Combine(outDir, JsonFile), JsonSerializer.Serialize(new { preset = report.Preset, kind, seeds, variants = summaries }, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(outDir, JsonFile), JsonSerializer.Serialize(new { preset = report.Preset, kind, seeds = seedsDone, variants = summaries }, new JsonSerializerOptions { WriteIndented = true }));
         AtomicFile.WriteAllText(Path.Combine(outDir, MarkdownFile), Markdown(report, kind, summaries));
         CeFigure(report, Path.Combine(outDir, CePngFile));
         EndFigure(report, summaries, Path.Combine(outDir, EndPngFile));
-        Log($"wrote {RunReport.FileName}, {JsonFile}, {MarkdownFile}, {CePngFile}, {EndPngFile}, {Frontier.PngFile}{(ctx.Bridge is null ? "" : $", {BridgeReport.PngFile}")} in {outDir}");
+        Log($"seeds {string.Join(",", seedsDone)}: wrote {RunReport.FileName}, {JsonFile}, {MarkdownFile}, {CePngFile}, {EndPngFile}, {Frontier.PngFile}{(ctx.Bridge is null ? "" : $", {BridgeReport.PngFile}")} in {outDir}");
         return report;
     }
 
@@ -253,7 +267,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
         var md = new StringBuilder();
         md.AppendLine($"# Ablation `{kind}` [{run.Preset}], seeds {string.Join(", ", run.Seeds)}").AppendLine();
         md.AppendLine("Seed mean ± 95% Student-t CI. Δ = end of the second stage − end of the first (for mixed schedules: end − base). " +
-                      "CE is the SFT-test cross-entropy per completion token; C1 is per response (bridge, last checkpoint). Wall time: the variant's own training and evaluation (the shared base and SFT are counted once, in the first variant).").AppendLine();
+                      "CE is the SFT-test cross-entropy per completion token; C1 is per response (bridge, last checkpoint). Wall time: the variant's own training and evaluation (the shared SFT stage is counted in the first sequential variant, the base model in none).").AppendLine();
         md.AppendLine("| variant | Δ CE | Δ robust mean@1 | Δ strict mean@1 | end CE | end robust | end strict | base CE | C1 (nats/response) | wall s |");
         md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
@@ -273,11 +287,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
             line.LegendText = p.Id;
             line.LineWidth = 2;
         }
-        plot.Title($"SFT-test cross-entropy by variant [{run.Preset}]");
-        plot.XLabel("global step");
-        plot.YLabel("SFT test CE (nats/token), seed mean");
-        plot.ShowLegend(Edge.Bottom);
-        SaveFigure(plot, path);
+        FigureFile.Finish(plot, $"SFT-test cross-entropy by variant [{run.Preset}]", "global step", "SFT test CE (nats/token), seed mean", path);
     }
 
     private static void EndFigure(RunReport run, IReadOnlyList<AblationSummary> rows, string path)
@@ -297,17 +307,6 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
         basePt.MarkerSize = 10;
         basePt.MarkerShape = MarkerShape.OpenCircle;
         basePt.LegendText = "base model";
-        plot.Title($"Where each variant ends [{run.Preset}] (lower right is better)");
-        plot.XLabel("robust mean@1 at the end");
-        plot.YLabel("SFT test CE at the end (nats/token)");
-        plot.ShowLegend(Edge.Bottom);
-        SaveFigure(plot, path);
-    }
-
-    private static void SaveFigure(Plot plot, string path)
-    {
-        var tmp = path + ".tmp.png";
-        plot.SavePng(tmp, 900, 640);
-        File.Move(tmp, path, overwrite: true);
+        FigureFile.Finish(plot, $"Where each variant ends [{run.Preset}] (lower right is better)", "robust mean@1 at the end", "SFT test CE at the end (nats/token)", path);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Reproduction.IO;
+using Reproduction.Reporting;
 using ScottPlot;
 
 namespace Reproduction.Experiments;
@@ -90,14 +91,8 @@ public static class BridgeReport
             }
             k++;
         }
-        var diag = plot.Add.Line(lo, lo, hi, hi);
-        diag.LinePattern = LinePattern.Dashed;
-        diag.Color = Colors.Gray;
-        plot.Title($"C1 measured vs predicted [{preset}]");
-        plot.XLabel("predicted C1 (nats per response)");
-        plot.YLabel("measured C1 = CE(p2) − CE(p1) (nats per response)");
-        plot.ShowLegend(Edge.Bottom);
-        Save(plot, path);
+        FigureFile.Diagonal(plot, lo, hi);
+        FigureFile.Finish(plot, $"C1 measured vs predicted [{preset}]", "predicted C1 (nats per response)", "measured C1 = CE(p2) − CE(p1) (nats per response)", path);
     }
 
     private static void Prop1Figure(string preset, IReadOnlyList<BridgeRow> rows, string path)
@@ -115,20 +110,7 @@ public static class BridgeReport
             s.LegendText = $"{group.Key.Pipeline} [{group.Key.Prompts}]";
             hi = Math.Max(hi, Math.Max(xs.Max(), ys.Max()));
         }
-        var diag = plot.Add.Line(0, 0, hi, hi);
-        diag.LinePattern = LinePattern.Dashed;
-        diag.Color = Colors.Gray;
-        plot.Title($"Proposition 1: |ΔJ| ≤ R_max·√(2·KL(p2‖p1)) [{preset}]");
-        plot.XLabel("bound R_max·√(2·KL(p2‖p1))");
-        plot.YLabel("|ΔJ| = |J(p2) − J(p1)| (training reward, T = 1)");
-        plot.ShowLegend(Edge.Bottom);
-        Save(plot, path);
-    }
-
-    private static void Save(Plot plot, string path)
-    {
-        var tmp = path + ".tmp.png";
-        plot.SavePng(tmp, 900, 640);
-        File.Move(tmp, path, overwrite: true);
+        FigureFile.Diagonal(plot, 0, hi);
+        FigureFile.Finish(plot, $"Proposition 1: |ΔJ| ≤ R_max·√(2·KL(p2‖p1)) [{preset}]", "bound R_max·√(2·KL(p2‖p1))", "|ΔJ| = |J(p2) − J(p1)| (training reward, T = 1)", path);
     }
 }

@@ -90,12 +90,6 @@ public static class Frontier
         }
         plot.Add.HorizontalLine(0, 1, Colors.Gray, LinePattern.Dotted);
         plot.Add.VerticalLine(0, 1, Colors.Gray, LinePattern.Dotted);
-        plot.Title($"SFT↔RL trade-off frontier [{run.Preset}]");
-        plot.XLabel("Δ robust mean@1 from the stage's start");
-        plot.YLabel("Δ SFT test cross-entropy (nats/token)");
-        plot.ShowLegend(Edge.Bottom);
-        var tmp = Path.Combine(dir, PngFile + ".tmp.png");
-        plot.SavePng(tmp, 900, 640);
-        File.Move(tmp, Path.Combine(dir, PngFile), overwrite: true);
+        FigureFile.Finish(plot, $"SFT↔RL trade-off frontier [{run.Preset}]", "Δ robust mean@1 from the stage's start", "Δ SFT test cross-entropy (nats/token)", Path.Combine(dir, PngFile));
     }
 }
