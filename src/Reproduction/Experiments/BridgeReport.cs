@@ -9,7 +9,7 @@ namespace Reproduction.Experiments;
 
 /// <summary>
 /// bridge.json (every row), bridge.md (the predicted-vs-measured table) and two figures: bridge.png (measured C1 against
-/// each prediction, y = x dashed) and bridge-prop1.png (|ΔJ| against Proposition 1's bound).
+/// each prediction along the GRPO second stages, y = x dashed) and bridge-prop1.png (|ΔJ| against Proposition 1's bound).
 /// </summary>
 public static class BridgeReport
 {
@@ -76,7 +76,8 @@ public static class BridgeReport
         double lo = 0, hi = 0;
         foreach (var (name, pick) in Relations.Take(3))
         {
-            var pts = rows.Select(r => (Row: r, Check: pick(r))).Where(x => x.Check is not null).ToList();
+            // GRPO second stages only: C1's predictions are about RL from the SFT checkpoint (an SFT stage has β = null).
+            var pts = rows.Where(r => r.Beta is not null).Select(r => (Row: r, Check: pick(r))).Where(x => x.Check is not null).ToList();
             if (pts.Count == 0) { k++; continue; }
             foreach (var group in pts.GroupBy(x => x.Row.Prompts))
             {
