@@ -160,9 +160,9 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
                         break;
                 }
                 wall[v.Id] += clock.Elapsed.TotalSeconds;
+                report = Write(ctx, kind, [.. done, seed], sftSteps, rlSteps, curves, wall);   // after every variant: a stopped run keeps what it measured
             }
             done.Add(seed);
-            report = Write(ctx, kind, done, sftSteps, rlSteps, curves, wall);           // after every seed: a stopped run keeps what it measured
         }
         return report!;
     }
@@ -170,7 +170,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
     private RunReport Write(StudyContext ctx, string kind, IReadOnlyList<int> seedsDone, int sftSteps, IReadOnlyDictionary<string, int> rlSteps,
         IReadOnlyDictionary<string, List<Curve>> curves, IReadOnlyDictionary<string, double> wall)
     {
-        var pipelines = variants.Select(v => new PipelineResult(v.Id, v.Title, v.Schedule.Kind switch
+        var pipelines = variants.Where(v => curves[v.Id].Count > 0).Select(v => new PipelineResult(v.Id, v.Title, v.Schedule.Kind switch
         {
             ScheduleKind.SftThenRl => [new Stage("sft", sftSteps), new Stage("grpo", rlSteps[v.Id])],
             ScheduleKind.RlThenSft => [new Stage("grpo", rlSteps[v.Id]), new Stage("sft", sftSteps)],
