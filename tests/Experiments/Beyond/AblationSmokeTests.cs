@@ -75,6 +75,7 @@ public sealed class AblationSmokeTests(AblationSmokeFixture run) : IClassFixture
         }
         var metrics = Path.Combine(run.Dir, "metrics");
         Assert.Equal(grpo, File.ReadLines(Path.Combine(metrics, "seed-1-interleaved_5-grpo.jsonl")).Count());
+        Assert.Equal(sft, File.ReadLines(Path.Combine(metrics, "seed-1-interleaved_5-sft.jsonl")).Count());    // logging_steps 1: a line per SFT step
         Assert.Equal(grpo, File.ReadLines(Path.Combine(metrics, "seed-1-joint_1-joint.jsonl")).Count());
     }
 }
