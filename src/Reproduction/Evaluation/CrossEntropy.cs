@@ -17,20 +17,29 @@ public static class CrossEntropy
 {
     public static CrossEntropyResult Evaluate(Qwen3ForCausalLM model, IReadOnlyList<SftExample> examples, long padId, int maxLength, int batchSize)
     {
+        var (nll, tokens) = PerSequence(model, examples, padId, maxLength, batchSize);
+        long total = tokens.Sum();
+        if (total == 0) throw new ReproException("cross-entropy: no completion tokens left after truncation (max_length too small?)");
+        return new CrossEntropyResult(nll.Sum() / total, nll.Sum() / examples.Count, total, examples.Count);
+    }
+
+    /// <summary>Per example: −log p(completion | prompt) summed over its completion tokens (Lemma 1's −log p(y|x)), and how many tokens that is.</summary>
+    public static (double[] Nll, long[] Tokens) PerSequence(Qwen3ForCausalLM model, IReadOnlyList<SftExample> examples, long padId, int maxLength, int batchSize)
+    {
         if (examples.Count == 0) throw new ReproException("cross-entropy: the evaluation split is empty");
         using var noGrad = torch.no_grad();
-        double total = 0;
-        long tokens = 0;
+        var nll = new double[examples.Count];
+        var tokens = new long[examples.Count];
         for (int start = 0; start < examples.Count; start += batchSize)
         {
             using var scope = torch.NewDisposeScope();
             var chunk = examples.Skip(start).Take(batchSize).ToList();
             using var batch = SftBatch.Collate(chunk, padId, maxLength, device: model.Device);
             var lp = TokenLogProbs.Compute(model, batch.InputIds, batch.AttentionMask, targetMask: batch.LossMask);
-            total += -lp.LogProbs.masked_fill(lp.Valid.logical_not(), 0).sum().to(ScalarType.Float64).item<double>();
-            tokens += batch.CompletionTokens;
+            var rows = (-lp.SumPerRow()).to(ScalarType.Float64).cpu().data<double>().ToArray();
+            var counts = lp.Valid.sum(1).cpu().data<long>().ToArray();
+            for (int k = 0; k < chunk.Count; k++) { nll[start + k] = rows[k]; tokens[start + k] = counts[k]; }
         }
-        if (tokens == 0) throw new ReproException("cross-entropy: no completion tokens left after truncation (max_length too small?)");
-        return new CrossEntropyResult(total / tokens, total / examples.Count, tokens, examples.Count);
+        return (nll, tokens);
     }
 }

@@ -78,19 +78,18 @@ public static class Frontier
                 line.LineWidth = path.Seed is null ? 2.5f : 1f;
                 if (path.Seed is null)
                 {
-                    line.LegendText = group.Key == PaperClaim.SftThenRl ? "SFT-then-RL: along GRPO (from the SFT checkpoint)" : "RL-then-SFT: along SFT (from the RL checkpoint)";
+                    line.LegendText = group.Key switch
+                    {
+                        PaperClaim.SftThenRl => "SFT-then-RL: along GRPO (from the SFT checkpoint)",
+                        PaperClaim.RlThenSft => "RL-then-SFT: along SFT (from the RL checkpoint)",
+                        _ => run.Pipeline(group.Key).Title,
+                    };
                     line.MarkerSize = 6;
                 }
             }
         }
         plot.Add.HorizontalLine(0, 1, Colors.Gray, LinePattern.Dotted);
         plot.Add.VerticalLine(0, 1, Colors.Gray, LinePattern.Dotted);
-        plot.Title($"SFT↔RL trade-off frontier [{run.Preset}]");
-        plot.XLabel("Δ robust mean@1 from the stage's start");
-        plot.YLabel("Δ SFT test cross-entropy (nats/token)");
-        plot.ShowLegend(Edge.Bottom);
-        var tmp = Path.Combine(dir, PngFile + ".tmp.png");
-        plot.SavePng(tmp, 900, 640);
-        File.Move(tmp, Path.Combine(dir, PngFile), overwrite: true);
+        FigureFile.Finish(plot, $"SFT↔RL trade-off frontier [{run.Preset}]", "Δ robust mean@1 from the stage's start", "Δ SFT test cross-entropy (nats/token)", Path.Combine(dir, PngFile));
     }
 }

@@ -30,6 +30,9 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
     /// <summary>Track every metric in both pipelines (CE and both rewards at every evaluation point): what `repro frontier` needs.</summary>
     public bool TrackAll { get; init; }
 
+    /// <summary>Measure the theory bridge (<see cref="TheoryBridge"/>) along both second stages and write bridge.json/md/png.</summary>
+    public BridgeOptions? Bridge { get; init; }
+
     public const string CeMetric = "sft_test_ce", RobustMetric = "mean1_robust", StrictMetric = "mean1_strict";
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -42,24 +45,8 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         AtomicFile.WriteAllText(Path.Combine(outDir, "preset.json"), preset.ToJson());
         torch.set_num_threads(Math.Max(1, System.Environment.ProcessorCount));
 
-        var (train, test) = TaskSetup.LoadData(preset.Data);
-        var tokenizer = Qwen3Tokenizer.LoadDefault();
-        var formatter = ColaTaskFormatter.ColaRl;
-        var encoder = TaskSetup.Encoder(preset, tokenizer, formatter, train.Concat(test).ToList());
-        var sftTrain = train.Select(encoder.Sft).ToList();
-        var sftTest = test.Select(encoder.Sft).ToList();
-        var rlTrain = train.Select(encoder.Rl).ToList();
-        var evalSet = test.Take(preset.Data.EvalPrompts > 0 ? preset.Data.EvalPrompts : test.Count).Select(encoder.Rl).ToList();
-        Log($"data: {train.Count} train / {test.Count} test ({preset.Data.Kind}); vocabulary: {(encoder.Subset is null ? "full" : $"{encoder.Subset.Count}-token subset of Qwen3's")}; mean@1 on {evalSet.Count} prompts");
-
+        var ctx = new StudyContext(preset, metricsDir, Bridge, Log);
         var grpo = preset.GrpoOptions;
-        var strict = new WeightedReward([new StrictColaReward()]);
-        IReward[] evalRewards = [new RobustColaReward(), new StrictColaReward()];
-        var sampling = new SamplingOptions
-        {
-            DoSample = true, Temperature = preset.Eval.Temperature, TopP = preset.Eval.TopP, TopK = 0,
-            MaxNewTokens = preset.Eval.MaxNewTokens, EosTokenIds = encoder.StopIds, PadTokenId = encoder.PadId,
-        };
         var ceA = new List<Curve>();
         var rewardB = new List<Curve>();
         int sftSteps = 0, rlStepsA = 0, rlStepsB = 0;
@@ -67,95 +54,39 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         foreach (var seed in seeds)
         {
             var seedDir = Path.Combine(outDir, $"seed-{seed}");
-            var baseModel = TaskSetup.BaseModel(preset, encoder, train, seed, metricsDir, Log);
-            TaskSetup.SaveModel(baseModel, encoder, Path.Combine(seedDir, "base"));
+            var baseModel = TaskSetup.BaseModel(preset, ctx.Encoder, ctx.Train, seed, metricsDir, Log);
+            TaskSetup.SaveModel(baseModel, ctx.Encoder, Path.Combine(seedDir, "base"));
 
             // ---- SFT-then-RL ----
             Log($"seed {seed}: SFT-then-RL");
             var a = ModelCopy.Trainable(baseModel);
-            var ce = new List<CurvePoint>();
-            var robustA = new List<CurvePoint>();
-            var strictA = new List<CurvePoint>();
-            int evalNoA = 0;
-            void EvalRewardsA(long step)
-            {
-                if (!TrackAll) return;
-                var r = RewardEvaluation.Evaluate(a, evalSet, encoder.Decode, evalRewards, sampling with { Seed = (ulong)(seed * 100_000 + 50_000 + evalNoA++) }, batchSize: preset.Eval.BatchSize);
-                robustA.Add(new CurvePoint((int)step, r["robust_cola"].Mean));
-                strictA.Add(new CurvePoint((int)step, r["strict_cola"].Mean));
-            }
-            EvalRewardsA(0);
-            double Ce() => CrossEntropy.Evaluate(a, sftTest, encoder.PadId, preset.Sft.MaxLength, preset.Sft.PerDeviceEvalBatchSize).MeanTokenNll;
-            var sftA = new SftTrainer(a, preset.Sft with { Seed = seed }, sftTrain, sftTest, encoder.PadId)
-            {
-                Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-sft-then-rl-sft.jsonl")),
-                OnStep = m => { if (m.EvalCe is { } v) ce.Add(new CurvePoint((int)m.Step, v)); },
-                OnEval = EvalRewardsA,
-            };
-            sftA.Train();
-            sftSteps = sftA.TotalSteps;
-            Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {ce[^1].Value:F3} (base {ce[0].Value:F3})");
-            TaskSetup.SaveModel(a, encoder, Path.Combine(seedDir, "sft-then-rl", "after-sft"));
-            var grpoA = new GrpoTrainer(a, grpo.Beta != 0 ? ModelCopy.Frozen(a) : null, grpo with { Seed = seed, MaxSteps = preset.RlStage.MaxSteps },
-                rlTrain, strict, encoder.Decode)
-            {
-                StepOffset = sftSteps,
-                Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-sft-then-rl-grpo.jsonl")),
-                OnEval = step => { if (step > sftSteps) { ce.Add(new CurvePoint((int)step, Ce())); EvalRewardsA(step); } },
-            };
-            var histA = grpoA.Train();
+            var ta = new StudyContext.Tracker(ctx, a, seed * 100_000 + 50_000, TrackAll);
+            sftSteps = ctx.SftStage(ta, seed, $"seed-{seed}-sft-then-rl-sft.jsonl");
+            Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {ta.Ce[^1].Value:F3} (base {ta.Ce[0].Value:F3})");
+            TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(seedDir, "sft-then-rl", "after-sft"));
+            var histA = ctx.GrpoStage(ta, seed, new StrictColaReward(), grpo with { MaxSteps = preset.RlStage.MaxSteps }, sftSteps,
+                PaperClaim.SftThenRl, $"seed-{seed}-sft-then-rl-grpo.jsonl");
             rlStepsA = histA.Count;
-            Log($"seed {seed}: GRPO done ({rlStepsA} steps, train reward {histA.TakeLast(5).Average(m => m["reward"]):F3}), test CE {ce[^1].Value:F3}");
-            TaskSetup.SaveModel(a, encoder, Path.Combine(seedDir, "sft-then-rl", "after-grpo"));
-            ceA.Add(new Curve(CeMetric, seed, ce));
-            if (TrackAll)
-            {
-                ceA.Add(new Curve(RobustMetric, seed, robustA));
-                ceA.Add(new Curve(StrictMetric, seed, strictA));
-            }
+            Log($"seed {seed}: GRPO done ({rlStepsA} steps, train reward {histA.TakeLast(5).Average(m => m["reward"]):F3}), test CE {ta.Ce[^1].Value:F3}");
+            TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(seedDir, "sft-then-rl", "after-grpo"));
+            ceA.AddRange(ta.Curves(seed));
 
             // ---- RL-then-SFT ----
             Log($"seed {seed}: RL-then-SFT");
             var b = ModelCopy.Trainable(baseModel);
-            var robust = new List<CurvePoint>();
-            var strictPts = new List<CurvePoint>();
-            var ceB = new List<CurvePoint>();
-            int evalNo = 0;
-            void EvalRewards(long step)
-            {
-                if (TrackAll) ceB.Add(new CurvePoint((int)step, CrossEntropy.Evaluate(b, sftTest, encoder.PadId, preset.Sft.MaxLength, preset.Sft.PerDeviceEvalBatchSize).MeanTokenNll));
-                var r = RewardEvaluation.Evaluate(b, evalSet, encoder.Decode, evalRewards, sampling with { Seed = (ulong)(seed * 100_000 + evalNo++) }, batchSize: preset.Eval.BatchSize);
-                robust.Add(new CurvePoint((int)step, r["robust_cola"].Mean));
-                strictPts.Add(new CurvePoint((int)step, r["strict_cola"].Mean));
-            }
+            var tb = new StudyContext.Tracker(ctx, b, seed * 100_000, rewards: true);
             var rl = preset.RlStage;
-            var grpoB = new GrpoTrainer(b, grpo.Beta != 0 ? ModelCopy.Frozen(b) : null, grpo with { Seed = seed, MaxSteps = rl.MaxSteps },
-                rlTrain, strict, encoder.Decode)
-            {
-                Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-rl-then-sft-grpo.jsonl")),
-                OnEval = EvalRewards,
-                StopWhen = h => Plateaued(h, rl),
-            };
-            var histB = grpoB.Train();
-            rlStepsB = Math.Max(rlStepsB, histB.Count);
-            int seedRlSteps = histB.Count;
-            Log($"seed {seed}: GRPO stopped after {seedRlSteps} steps ({(seedRlSteps < rl.MaxSteps ? "reward plateau" : "step cap")}), mean@1 robust {robust[^1].Value:F3} (base {robust[0].Value:F3})");
-            TaskSetup.SaveModel(b, encoder, Path.Combine(seedDir, "rl-then-sft", "after-grpo"));
-            var sftB = new SftTrainer(b, preset.Sft with { Seed = seed }, sftTrain, null, encoder.PadId)
-            {
-                StepOffset = seedRlSteps,
-                Metrics = new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-rl-then-sft-sft.jsonl")),
-                OnEval = EvalRewards,
-            };
-            sftB.Train();
-            Log($"seed {seed}: SFT done, mean@1 robust {robust[^1].Value:F3}, strict {strictPts[^1].Value:F3}");
-            TaskSetup.SaveModel(b, encoder, Path.Combine(seedDir, "rl-then-sft", "after-sft"));
-            rewardB.Add(new Curve(RobustMetric, seed, robust, seedRlSteps));
-            rewardB.Add(new Curve(StrictMetric, seed, strictPts, seedRlSteps));
-            if (TrackAll) rewardB.Add(new Curve(CeMetric, seed, ceB, seedRlSteps));
+            int seedRlSteps = ctx.RlThenSft(tb, seed, new StrictColaReward(), grpo with { MaxSteps = rl.MaxSteps }, h => Plateaued(h, rl), TrackAll,
+                PaperClaim.RlThenSft, $"seed-{seed}-rl-then-sft", sftSteps, () => TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(seedDir, "rl-then-sft", "after-grpo")));
+            rlStepsB = Math.Max(rlStepsB, seedRlSteps);
+            Log($"seed {seed}: SFT done, mean@1 robust {tb.Robust[^1].Value:F3}, strict {tb.Strict[^1].Value:F3}");
+            TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(seedDir, "rl-then-sft", "after-sft"));
+            rewardB.Add(new Curve(RobustMetric, seed, tb.Robust, seedRlSteps));
+            rewardB.Add(new Curve(StrictMetric, seed, tb.Strict, seedRlSteps));
+            if (TrackAll) rewardB.Add(new Curve(CeMetric, seed, tb.Ce, seedRlSteps));
         }
 
-        var report = new RunReport(RunReport.CurrentFormat, preset.Name, seeds, EnvironmentBlock(), preset.Decisions,
+        var report = new RunReport(RunReport.CurrentFormat, preset.Name, seeds, EnvironmentBlock(preset, seeds, _clock.Elapsed), preset.Decisions,
         [
             new PipelineResult(PaperClaim.SftThenRl, "SFT-then-RL", [new Stage("sft", sftSteps), new Stage("grpo", rlStepsA)], ceA),
             new PipelineResult(PaperClaim.RlThenSft, "RL-then-SFT", [new Stage("grpo", rlStepsB), new Stage("sft", sftSteps)], rewardB),
@@ -164,6 +95,11 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         ReportMarkdown.Write(report, outDir);
         Figure3.WriteAll(report, outDir);
         Log($"wrote {Path.Combine(outDir, RunReport.FileName)}, {ReportMarkdown.FileName}, {Figure3.FileA}, {Figure3.FileB}");
+        if (ctx.Bridge is not null)
+        {
+            BridgeReport.Write(preset.Name, seeds, ctx.BridgeRows, outDir);
+            Log($"wrote {BridgeReport.JsonFile}, {BridgeReport.MarkdownFile}, {BridgeReport.PngFile}, {BridgeReport.Prop1PngFile}");
+        }
         return report;
     }
 
@@ -177,7 +113,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         return last <= before + rl.PlateauTolerance;
     }
 
-    private JsonObject EnvironmentBlock()
+    internal static JsonObject EnvironmentBlock(StudyPreset preset, IReadOnlyList<int> seeds, TimeSpan wall)
     {
         var env = TorchEnvironment.Capture();
         return new JsonObject
@@ -186,7 +122,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             ["dtype"] = preset.Model.Dtype, ["device"] = env.CudaAvailable ? "cuda" : "cpu", ["threads"] = env.Threads,
             ["processors"] = env.ProcessorCount, ["dotnet"] = env.DotnetVersion, ["os"] = env.Os,
             ["torchsharp"] = env.TorchSharpVersion, ["libtorch"] = env.LibTorchVersion, ["git_commit"] = GitCommit(),
-            ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"), ["wall_seconds"] = Math.Round(_clock.Elapsed.TotalSeconds, 1),
+            ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"), ["wall_seconds"] = Math.Round(wall.TotalSeconds, 1),
         };
     }
 

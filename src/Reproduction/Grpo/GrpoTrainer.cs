@@ -45,23 +45,54 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
 
     public int TotalSteps => options.MaxSteps > 0 ? options.MaxSteps : (int)Math.Ceiling(options.NumTrainEpochs * StepsPerEpoch);
 
+    /// <summary>
+    /// An extra term added to the loss of every update of a step (given the global step), on the same graph: e.g. the joint
+    /// schedule's λ·SFT loss. Null: plain GRPO.
+    /// </summary>
+    public Func<long, Tensor>? ExtraLoss { get; init; }
+
     public IReadOnlyList<GrpoStepMetrics> Train()
+    {
+        using var session = Open();
+        return Continue(session, TotalSteps);
+    }
+
+    /// <summary>The optimizer and position of a run that trains in segments (<see cref="Continue"/>), e.g. interleaved with SFT.</summary>
+    public sealed class Session(AdamW optimizer, NonFiniteGuard guard, int next) : IDisposable
+    {
+        public AdamW Optimizer => optimizer;
+        public NonFiniteGuard Guard => guard;
+        public List<GrpoStepMetrics> History { get; } = [];
+        public int Next { get; set; } = next;
+        public bool Stopped { get; set; }
+        public void Dispose() => optimizer.Dispose();
+    }
+
+    /// <summary>Creates the optimizer (resuming if asked) and evaluates the start; <see cref="Continue"/> then trains.</summary>
+    public Session Open()
     {
         if (prompts.Count == 0) throw new ReproException("grpo: no prompts");
         if (options.Beta != 0 && refModel is null) throw new ReproException("grpo: beta > 0 needs a reference model");
-        using var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)),
+        var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)),
             new AdamW.Options(options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay));
-        var guard = new NonFiniteGuard(SkipNonFinite);
-        var history = new List<GrpoStepMetrics>();
         int start = TrainerCheckpoint.Resume(ResumeFrom, OutputDir, "grpo", model, optimizer, Metrics, StepOffset, Warn);
         if (start == 0) OnEval?.Invoke(StepOffset);
-        for (int step = start; step < TotalSteps; step++)
+        return new Session(optimizer, new NonFiniteGuard(SkipNonFinite), start);
+    }
+
+    /// <summary>Up to <paramref name="steps"/> more steps (never past <see cref="TotalSteps"/> or an early stop); the history so far.</summary>
+    public IReadOnlyList<GrpoStepMetrics> Continue(Session session, int steps)
+    {
+        var (optimizer, guard, history) = (session.Optimizer, session.Guard, session.History);
+        int end = Math.Min(TotalSteps, session.Next + steps);
+        for (int step = session.Next; step < end && !session.Stopped; step++)
         {
             int epoch = step / StepsPerEpoch, inEpoch = step % StepsPerEpoch;
             var order = DataOrder.Permutation(options.Seed, epoch, prompts.Count);
             var batch = order.Skip(inEpoch * options.PromptsPerStep).Take(options.PromptsPerStep).Select(i => prompts[i]).ToList();
             var metrics = Step(optimizer, guard, step + 1, epoch + (inEpoch + 1.0) / StepsPerEpoch, batch);
             history.Add(metrics);
+            session.Next = step + 1;
             if ((step + 1) % options.LoggingSteps == 0 || step + 1 == TotalSteps) Metrics?.Append(metrics.ToJson());
             OnStep?.Invoke(metrics);
             if (options.EvalSteps is { } every && ((step + 1) % every == 0 || step + 1 == TotalSteps)) OnEval?.Invoke(StepOffset + step + 1);
@@ -69,7 +100,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
             if (stop && options.EvalSteps is { } e && (step + 1) % e != 0) OnEval?.Invoke(StepOffset + step + 1);
             bool save = OutputDir is not null && ((options.SaveSteps is { } s && (step + 1) % s == 0) || step + 1 == TotalSteps || stop);
             if (save) TrainerCheckpoint.Save(OutputDir!, model, optimizer, new TrainerState(step + 1, optimizer.Step, null, "grpo"), TokenizerFolder);
-            if (stop) break;
+            session.Stopped = stop;
         }
         return history;
     }
@@ -146,7 +177,13 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
             var (logps, entropy) = CompletionLogpsAndEntropy(model, ids, attention, positions, completionMask, promptWidth, withEntropy: iteration == 0);
             using var loss = GrpoLoss.Compute(new GrpoLossInputs(logps, oldLogps, refLogps, advantages, completionMask.to(ScalarType.Float32),
                 NumItemsInBatch: completionMask.sum().item<long>()), options with { GradientAccumulationSteps = 1 });
-            loss.Loss.backward();
+            if (ExtraLoss is null) loss.Loss.backward();
+            else
+            {
+                using var extra = ExtraLoss(StepOffset + step);
+                values["extra_loss"] = extra.ToDouble();
+                (loss.Loss + extra).backward();
+            }
             gradNorm = torch.nn.utils.clip_grad_norm_(optimizer.Parameters, options.MaxGradNorm);
             foreach (var (k, v) in loss.Metrics()) values[k] = v;
             // Mean importance ratio over completion tokens: exactly 1 on the first pass, ≠ 1 after an update (μ > 1).

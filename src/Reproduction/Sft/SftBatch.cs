@@ -50,6 +50,13 @@ public sealed class SftBatch : IDisposable
         return new SftBatch(torch.tensor(ids, shape, device: device), torch.tensor(attention, shape, device: device), torch.tensor(loss, shape, device: device), completion, examples.Count);
     }
 
+    /// <summary>The loss tokens <see cref="Collate"/> would count, without building tensors.</summary>
+    public static long CompletionTokenCount(IReadOnlyList<SftExample> examples, int maxLength, bool completionOnly = true)
+    {
+        int t = Math.Min(maxLength, examples.Max(e => e.Length));
+        return examples.Sum(e => (long)Enumerable.Range(1, Math.Max(0, Math.Min(t, e.Length) - 1)).Count(i => completionOnly ? i >= e.PromptIds.Count : true));
+    }
+
     public void Dispose()
     {
         InputIds.Dispose();

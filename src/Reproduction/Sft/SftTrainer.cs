@@ -71,29 +71,55 @@ public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IRead
     /// <summary>Optimizer steps per epoch: ceil(examples / (batch × accumulation)), the last step taking what is left.</summary>
     public int StepsPerEpoch => Math.Max(1, (train.Count + ExamplesPerStep - 1) / ExamplesPerStep);
 
-    public int TotalSteps => _options.MaxSteps > 0 ? _options.MaxSteps : StepsPerEpoch * _options.NumTrainEpochs;
+    public int TotalSteps => StepsFor(_options, train.Count);
+
+    /// <summary>Optimizer steps of a run over <paramref name="examples"/> examples: max_steps, else epochs × ceil(examples / (batch × accumulation)).</summary>
+    public static int StepsFor(SftOptions options, int examples) => options.MaxSteps > 0 ? options.MaxSteps
+        : Math.Max(1, (examples + options.PerDeviceTrainBatchSize * options.GradientAccumulationSteps - 1) / (options.PerDeviceTrainBatchSize * options.GradientAccumulationSteps)) * options.NumTrainEpochs;
 
     public IReadOnlyList<SftStepMetrics> Train()
+    {
+        using var session = Open();
+        return Continue(session, TotalSteps);
+    }
+
+    /// <summary>The optimizer, schedule and position of a run that trains in segments (<see cref="Continue"/>), e.g. interleaved with GRPO.</summary>
+    public sealed class Session(AdamW optimizer, LearningRateSchedule schedule, NonFiniteGuard guard, int next) : IDisposable
+    {
+        public AdamW Optimizer => optimizer;
+        public LearningRateSchedule Schedule => schedule;
+        public NonFiniteGuard Guard => guard;
+        public List<SftStepMetrics> History { get; } = [];
+        public int Next { get; set; } = next;
+        public void Dispose() => optimizer.Dispose();
+    }
+
+    /// <summary>Creates the optimizer (resuming if asked) and evaluates the start; <see cref="Continue"/> then trains.</summary>
+    public Session Open()
     {
         if (train.Count == 0) throw new ReproException("sft: the training split is empty");
         var schedule = new LearningRateSchedule(_options.LrSchedulerType, _options.LearningRate,
             LearningRateSchedule.WarmupStepsFromRatio(_options.WarmupRatio, TotalSteps), TotalSteps).Validated();
-        using var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)),
+        var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)),
             new AdamW.Options(_options.AdamBeta1, _options.AdamBeta2, _options.AdamEpsilon, _options.WeightDecay));
-        var guard = new NonFiniteGuard(_options.SkipNonFinite);
-        var history = new List<SftStepMetrics>();
-
         int start = TrainerCheckpoint.Resume(ResumeFrom, OutputDir, "sft", model, optimizer, Metrics, StepOffset, Warn);
+        var session = new Session(optimizer, schedule, new NonFiniteGuard(_options.SkipNonFinite), start);
         if (start == 0 && eval is not null && _options.EvalSteps > 0)
-            Record(new SftStepMetrics(0, 0, double.NaN, double.NaN, 0, 0, 0, 0, false, EvaluateCe()), history, log: false);
+            Record(new SftStepMetrics(0, 0, double.NaN, double.NaN, 0, 0, 0, 0, false, EvaluateCe()), session.History, log: false);
+        return session;
+    }
 
+    /// <summary>Up to <paramref name="steps"/> more optimizer steps (never past <see cref="TotalSteps"/>); the history so far.</summary>
+    public IReadOnlyList<SftStepMetrics> Continue(Session session, int steps)
+    {
+        var (optimizer, guard, history) = (session.Optimizer, session.Guard, session.History);
         model.train();
-        for (int step = start; step < TotalSteps; step++)
+        int end = Math.Min(TotalSteps, session.Next + steps);
+        for (int step = session.Next; step < end; step++)
         {
             int epoch = step / StepsPerEpoch, inEpoch = step % StepsPerEpoch;
-            var order = DataOrder.Permutation(_options.Seed, epoch, train.Count);
-            var examples = order.Skip(inEpoch * ExamplesPerStep).Take(ExamplesPerStep).Select(i => train[i]).ToList();
-            var metrics = TrainStep(optimizer, guard, schedule.At(step), step + 1, epoch + (inEpoch + 1.0) / StepsPerEpoch, examples);
+            var examples = Batch(step);
+            var metrics = TrainStep(optimizer, guard, session.Schedule.At(step), step + 1, epoch + (inEpoch + 1.0) / StepsPerEpoch, examples);
             bool evalPoint = _options.EvalSteps > 0 && ((step + 1) % _options.EvalSteps == 0 || step + 1 == TotalSteps);
             bool evalNow = eval is not null && evalPoint;
             if (evalNow) metrics = metrics with { EvalCe = EvaluateCe() };
@@ -103,28 +129,40 @@ public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IRead
             if (saveNow)
                 TrainerCheckpoint.Save(OutputDir!, model, optimizer, new TrainerState(step + 1, optimizer.Step, null, "sft"), TokenizerFolder);
         }
+        session.Next = end;
         return history;
+    }
+
+    /// <summary>The examples of (0-based) optimizer step <paramref name="step"/>: a seeded permutation per epoch, consecutive slices of it.</summary>
+    public List<SftExample> Batch(int step)
+    {
+        int epoch = step / StepsPerEpoch, inEpoch = step % StepsPerEpoch;
+        var order = DataOrder.Permutation(_options.Seed, epoch, train.Count);
+        return order.Skip(inEpoch * ExamplesPerStep).Take(ExamplesPerStep).Select(i => train[i]).ToList();
+    }
+
+    /// <summary>Σ NLL over the completion tokens of <paramref name="examples"/> (on the graph) and the token count: the SFT loss before normalising.</summary>
+    public static (Tensor Sum, long Tokens) Nll(Qwen3ForCausalLM model, IReadOnlyList<SftExample> examples, long padId, int maxLength, bool completionOnly)
+    {
+        using var batch = SftBatch.Collate(examples, padId, maxLength, completionOnly, model.Device);
+        if (batch.CompletionTokens == 0) return (torch.zeros(1, device: model.Device).sum(), 0);
+        var lp = TokenLogProbs.Compute(model, batch.InputIds, batch.AttentionMask, targetMask: batch.LossMask);
+        return (-lp.LogProbs.masked_fill(lp.Valid.logical_not(), 0).sum(), batch.CompletionTokens);
     }
 
     private SftStepMetrics TrainStep(AdamW optimizer, NonFiniteGuard guard, double lr, long step, double epoch, List<SftExample> examples)
     {
         using var scope = torch.NewDisposeScope();
         var clock = Stopwatch.StartNew();
-        var micro = examples.Chunk(_options.PerDeviceTrainBatchSize)
-            .Select(c => SftBatch.Collate(c, padId, _options.MaxLength, _options.CompletionOnlyLoss, model.Device)).ToList();
-        long tokens = micro.Sum(b => b.CompletionTokens);
+        long tokens = examples.Chunk(_options.PerDeviceTrainBatchSize).Sum(c => SftBatch.CompletionTokenCount(c, _options.MaxLength, _options.CompletionOnlyLoss));
         double nllSum = 0;
         optimizer.ZeroGrad();
-        foreach (var batch in micro)
+        foreach (var chunk in examples.Chunk(_options.PerDeviceTrainBatchSize))
         {
-            using (batch)
-            {
-                if (batch.CompletionTokens == 0) continue;
-                var lp = TokenLogProbs.Compute(model, batch.InputIds, batch.AttentionMask, targetMask: batch.LossMask);
-                var sum = -lp.LogProbs.masked_fill(lp.Valid.logical_not(), 0).sum();
-                (sum / Math.Max(1, tokens)).backward();                      // Σ NLL / N over the whole accumulated batch
-                nllSum += sum.to(ScalarType.Float64).item<double>();
-            }
+            var (sum, count) = Nll(model, chunk, padId, _options.MaxLength, _options.CompletionOnlyLoss);
+            if (count == 0) continue;
+            (sum / Math.Max(1, tokens)).backward();                          // Σ NLL / N over the whole accumulated batch
+            nllSum += sum.to(ScalarType.Float64).item<double>();
         }
         double gradNorm = tokens == 0 ? 0 : torch.nn.utils.clip_grad_norm_(optimizer.Parameters, _options.MaxGradNorm);
         double loss = tokens == 0 ? double.NaN : nllSum / tokens;

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using System.Globalization;
+using Reproduction.Experiments;
+using Spectre.Console;
+
+namespace Reproduction.Cli;
+
+/// <summary>`repro ablate --kind reward|beta|schedule`: SFT-then-RL under variants (one pipeline each), with the bridge, report, figures and JSON.</summary>
+public static class AblateCommand
+{
+    public static Command Create()
+    {
+        var kind = new Option<string>("--kind") { Description = "reward (strict vs label-only), beta (KL sweep) or schedule (orders, interleaved:K, joint:LAMBDA)", Required = true };
+        var preset = new Option<string>("--preset") { Description = "Preset name or path", DefaultValueFactory = _ => "tiny" };
+        var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds (default: the preset's)" };
+        var output = new Option<string?>("--out") { Description = "Run folder (default runs/ablate-<kind>-<preset>-<UTC time>)" };
+        var betas = new Option<string?>("--betas") { Description = "beta: comma-separated KL coefficients (default 0,0.001,0.01,0.1)" };
+        var schedules = new Option<string?>("--schedules") { Description = "schedule: comma-separated schedules (default sft-then-rl,rl-then-sft,interleaved:10,joint:1)" };
+        var noBridge = new Option<bool>("--no-bridge") { Description = "Skip the theory bridge" };
+        var bridge = BridgeOptionsArguments.Create();
+        var cmd = new Command("ablate", "Ablations of SFT-then-RL: the training reward, the KL coefficient, and schedules that do not decouple")
+            { kind, preset, seeds, output, betas, schedules, noBridge };
+        bridge.AddTo(cmd);
+        cmd.SetAction(parse =>
+        {
+            var p = StudyPreset.Load(parse.GetValue(preset)!);
+            var k = parse.GetValue(kind)!;
+            var seedList = parse.GetValue(seeds) is { } s ? StudyCommand.ParseSeeds(s) : p.Seeds;
+            var betaList = parse.GetValue(betas) is { } b ? b.Split(',').Select(x => double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 ? v : throw new ReproException($"--betas: '{x}' is not a non-negative number")).ToList() : null;
+            var scheduleList = parse.GetValue(schedules) is { } sc ? sc.Split(',').Select(Schedule.Parse).ToList() : null;
+            var variants = AblationRunner.Variants(k, betaList, scheduleList);
+            var dir = parse.GetValue(output) ?? Path.Combine("runs", $"ablate-{k}-{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+            AnsiConsole.MarkupLine($"[bold]repro ablate[/] {Markup.Escape(k)}: {Markup.Escape(string.Join(", ", variants.Select(v => v.Id)))} on preset [cyan]{Markup.Escape(p.Name)}[/], seeds {string.Join(",", seedList)} → {Markup.Escape(dir)}");
+            new AblationRunner(p, k, variants, dir, seedList, bridge.Get(parse, force: !parse.GetValue(noBridge)), line => AnsiConsole.MarkupLine(Markup.Escape(line))).Run();
+            AnsiConsole.WriteLine(File.ReadAllText(Path.Combine(dir, AblationRunner.MarkdownFile)));
+            return 0;
+        });
+        return cmd;
+    }
+}

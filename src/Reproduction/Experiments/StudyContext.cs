@@ -1,0 +1,191 @@
+using Reproduction.Data;
+using Reproduction.Evaluation;
+using Reproduction.Grpo;
+using Reproduction.Qwen3;
+using Reproduction.Reporting;
+using Reproduction.Rewards;
+using Reproduction.Sampling;
+using Reproduction.Sft;
+using Reproduction.Text;
+using Reproduction.Training;
+
+namespace Reproduction.Experiments;
+
+/// <summary>
+/// What every pipeline of a study shares (`repro study`, `frontier`, `ablate`): the split and its encodings, the
+/// evaluation sampler (mean@1 at the preset's T / top-p), the SFT-test cross-entropy, the theory bridge, and the
+/// SFT-then-RL stages with their tracked curves.
+/// </summary>
+public sealed class StudyContext
+{
+    public StudyPreset Preset { get; }
+    public string MetricsDir { get; }
+    public List<ColaExample> Train { get; }
+    public List<ColaExample> Test { get; }
+    public ColaTaskEncoder Encoder { get; }
+    public List<SftExample> SftTrain { get; }
+    public List<SftExample> SftTest { get; }
+    public List<GrpoPrompt> RlTrain { get; }
+    public List<GrpoPrompt> EvalSet { get; }
+    public SamplingOptions Sampling { get; }
+    public IReward[] EvalRewards { get; } = [new RobustColaReward(), new StrictColaReward()];
+    public TheoryBridge? Bridge { get; }
+    public List<BridgeRow> BridgeRows { get; } = [];
+    private readonly Action<string> _log;
+
+    public StudyContext(StudyPreset preset, string metricsDir, BridgeOptions? bridge, Action<string> log)
+    {
+        (Preset, MetricsDir, _log) = (preset, metricsDir, log);
+        (Train, Test) = TaskSetup.LoadData(preset.Data);
+        Encoder = TaskSetup.Encoder(preset, Qwen3Tokenizer.LoadDefault(), ColaTaskFormatter.ColaRl, Train.Concat(Test).ToList());
+        SftTrain = Train.Select(Encoder.Sft).ToList();
+        SftTest = Test.Select(Encoder.Sft).ToList();
+        RlTrain = Train.Select(Encoder.Rl).ToList();
+        EvalSet = Test.Take(preset.Data.EvalPrompts > 0 ? preset.Data.EvalPrompts : Test.Count).Select(Encoder.Rl).ToList();
+        Sampling = new SamplingOptions
+        {
+            DoSample = true, Temperature = preset.Eval.Temperature, TopP = preset.Eval.TopP, TopK = 0,
+            MaxNewTokens = preset.Eval.MaxNewTokens, EosTokenIds = Encoder.StopIds, PadTokenId = Encoder.PadId,
+        };
+        Bridge = bridge is null ? null : new TheoryBridge(bridge with { MaxNewTokens = preset.GrpoOptions.MaxCompletionLength }, Encoder.PadId, Encoder.StopIds, Encoder.Decode);
+        log($"data: {Train.Count} train / {Test.Count} test ({preset.Data.Kind}); vocabulary: {(Encoder.Subset is null ? "full" : $"{Encoder.Subset.Count}-token subset of Qwen3's")}; mean@1 on {EvalSet.Count} prompts");
+    }
+
+    public void Log(string message) => _log(message);
+
+    public double Ce(Qwen3ForCausalLM model) =>
+        CrossEntropy.Evaluate(model, SftTest, Encoder.PadId, Preset.Sft.MaxLength, Preset.Sft.PerDeviceEvalBatchSize).MeanTokenNll;
+
+    /// <summary>The bridge's prompt sets for a seed (empty without a bridge).</summary>
+    public IReadOnlyList<TheoryBridge.PromptSet> BridgeSets(int seed) =>
+        Bridge is null ? [] : TheoryBridge.PromptSets(Encoder, Train, Test, seed, Bridge.Options.Prompts);
+
+    /// <summary>
+    /// Starts measuring a second stage of <paramref name="length"/> steps from <paramref name="p1"/> (null without a bridge);
+    /// <see cref="BridgeAt"/> then measures at the evaluation points at or just past each 1/K of the stage.
+    /// </summary>
+    public BridgeStage? StartBridge(Qwen3ForCausalLM p1, string pipeline, int seed, double? beta, IReward reward, int boundary, int length) =>
+        Bridge is null ? null : new BridgeStage(Bridge.Start(p1, pipeline, seed, beta, reward, BridgeSets(seed)), boundary, length, Bridge.Options.Checkpoints);
+
+    public void BridgeAt(BridgeStage? stage, Qwen3ForCausalLM p2, long globalStep)
+    {
+        if (stage is null || Bridge is null || !stage.Due((int)globalStep)) return;
+        var rows = Bridge.Measure(stage.Reference, p2, (int)globalStep - stage.Boundary);
+        BridgeRows.AddRange(rows);
+        var sft = rows[0];
+        Log($"seed {stage.Reference.Seed}: bridge {stage.Reference.Pipeline} +{(int)globalStep - stage.Boundary}: C1 {sft.C1}, KL(p1‖p2) {sft.KlP1P2}, KL(p2‖p1) {sft.KlP2P1}, ΔJ {sft.DeltaJ} [{sft.Prompts}]");
+    }
+
+    /// <summary>The checkpoints of one second stage still to be measured.</summary>
+    public sealed class BridgeStage(TheoryBridge.Reference reference, int boundary, int length, int checkpoints)
+    {
+        private int _next = 1;
+        public TheoryBridge.Reference Reference => reference;
+        public int Boundary => boundary;
+
+        public bool Due(int globalStep)
+        {
+            int s = globalStep - boundary;
+            if (_next > checkpoints || s <= 0 || s < (int)Math.Ceiling(length * (double)_next / checkpoints)) return false;
+            while (_next <= checkpoints && s >= (int)Math.Ceiling(length * (double)_next / checkpoints)) _next++;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The curves of one model along a pipeline: SFT-test CE, and (when tracked) robust and strict mean@1, each evaluation
+    /// sampled with seed base + n for the n-th evaluation, so a fork continues with the same seeds as its parent would.
+    /// </summary>
+    public sealed class Tracker(StudyContext ctx, Qwen3ForCausalLM model, int seedBase, bool rewards)
+    {
+        public List<CurvePoint> Ce { get; private init; } = [];
+        public List<CurvePoint> Robust { get; private init; } = [];
+        public List<CurvePoint> Strict { get; private init; } = [];
+        private int _evalNo;
+        public Qwen3ForCausalLM Model => model;
+
+        public void AddCe(long step, double value) => Ce.Add(new CurvePoint((int)step, value));
+        public void AddCe(long step) => AddCe(step, ctx.Ce(model));
+
+        public void Rewards(long step)
+        {
+            if (!rewards) return;
+            var r = RewardEvaluation.Evaluate(model, ctx.EvalSet, ctx.Encoder.Decode, ctx.EvalRewards,
+                ctx.Sampling with { Seed = (ulong)(seedBase + _evalNo++) }, batchSize: ctx.Preset.Eval.BatchSize);
+            Robust.Add(new CurvePoint((int)step, r["robust_cola"].Mean));
+            Strict.Add(new CurvePoint((int)step, r["strict_cola"].Mean));
+        }
+
+        /// <summary>A copy of the curves so far, tracking another model (a branch from the same checkpoint).</summary>
+        public Tracker Fork(Qwen3ForCausalLM branch) => new(ctx, branch, seedBase, rewards) { Ce = [.. Ce], Robust = [.. Robust], Strict = [.. Strict], _evalNo = _evalNo };
+
+        public IEnumerable<Curve> Curves(int seed, int? boundary = null)
+        {
+            yield return new Curve(StudyRunner.CeMetric, seed, Ce, boundary);
+            if (!rewards) yield break;
+            yield return new Curve(StudyRunner.RobustMetric, seed, Robust, boundary);
+            yield return new Curve(StudyRunner.StrictMetric, seed, Strict, boundary);
+        }
+    }
+
+    /// <summary>SFT from the tracker's model (Fig. 3a's first stage): CE at every SFT evaluation, rewards when tracked. Returns the step count.</summary>
+    public int SftStage(Tracker t, int seed, string metricsFile)
+    {
+        t.Rewards(0);
+        var sft = new SftTrainer(t.Model, Preset.Sft with { Seed = seed }, SftTrain, SftTest, Encoder.PadId)
+        {
+            Metrics = new MetricsLog(Path.Combine(MetricsDir, metricsFile)),
+            OnStep = m => { if (m.EvalCe is { } v) t.AddCe(m.Step, v); },
+            OnEval = t.Rewards,
+        };
+        sft.Train();
+        return sft.TotalSteps;
+    }
+
+    /// <summary>GRPO after SFT (Fig. 3a's second stage) with the given reward and options, CE and rewards at every evaluation, the bridge at its checkpoints.</summary>
+    public IReadOnlyList<GrpoStepMetrics> GrpoStage(Tracker t, int seed, IReward reward, GrpoOptions grpo, int sftSteps, string pipeline, string metricsFile)
+    {
+        var bridge = StartBridge(t.Model, pipeline, seed, grpo.Beta, reward, sftSteps, grpo.MaxSteps);
+        var trainer = new GrpoTrainer(t.Model, grpo.Beta != 0 ? ModelCopy.Frozen(t.Model) : null, grpo with { Seed = seed }, RlTrain, new WeightedReward([reward]), Encoder.Decode)
+        {
+            StepOffset = sftSteps,
+            Metrics = new MetricsLog(Path.Combine(MetricsDir, metricsFile)),
+            OnEval = step => { if (step > sftSteps) { t.AddCe(step); t.Rewards(step); BridgeAt(bridge, t.Model, step); } },
+        };
+        return trainer.Train();
+    }
+
+    /// <summary>
+    /// RL-then-SFT (Fig. 3b) from the tracker's model: GRPO until <paramref name="stopWhen"/> or grpo.MaxSteps, then
+    /// <paramref name="sftSteps"/> of SFT; rewards (and CE with <paramref name="trackCe"/>) at every evaluation of both stages,
+    /// the bridge along SFT against the RL checkpoint. <paramref name="afterRl"/> runs at the boundary. Returns the RL step count.
+    /// </summary>
+    public int RlThenSft(Tracker t, int seed, IReward reward, GrpoOptions grpo, Func<IReadOnlyList<GrpoStepMetrics>, bool>? stopWhen, bool trackCe,
+        string pipeline, string metricsPrefix, int sftSteps, Action? afterRl = null)
+    {
+        BridgeStage? bridge = null;
+        void Evaluate(long step)
+        {
+            if (trackCe) t.AddCe(step);
+            t.Rewards(step);
+            BridgeAt(bridge, t.Model, step);
+        }
+        var rlTrainer = new GrpoTrainer(t.Model, grpo.Beta != 0 ? ModelCopy.Frozen(t.Model) : null, grpo with { Seed = seed }, RlTrain, new WeightedReward([reward]), Encoder.Decode)
+        {
+            Metrics = new MetricsLog(Path.Combine(MetricsDir, $"{metricsPrefix}-grpo.jsonl")),
+            OnEval = Evaluate,
+            StopWhen = stopWhen,
+        };
+        int rlSteps = rlTrainer.Train().Count;
+        Log($"seed {seed}: GRPO stopped after {rlSteps} steps ({(rlSteps < grpo.MaxSteps ? "reward plateau" : "step cap")}), mean@1 robust {t.Robust[^1].Value:F3} (base {t.Robust[0].Value:F3})");
+        afterRl?.Invoke();
+        bridge = StartBridge(t.Model, pipeline, seed, beta: null, reward, rlSteps, sftSteps);
+        new SftTrainer(t.Model, Preset.Sft with { Seed = seed }, SftTrain, null, Encoder.PadId)
+        {
+            StepOffset = rlSteps,
+            Metrics = new MetricsLog(Path.Combine(MetricsDir, $"{metricsPrefix}-sft.jsonl")),
+            OnEval = Evaluate,
+        }.Train();
+        return rlSteps;
+    }
+}
