@@ -1,6 +1,6 @@
 using Reproduction.Cli;
 using Reproduction.Runtime;
 
-// Large libtorch blocks are reused instead of re-faulted every step (see NativeAllocator; REPRO_MALLOC=system opts out).
-NativeAllocator.RetainFreedMemory();
+// Before libtorch allocates: large CPU blocks on 2 MiB pages (see NativeAllocator; REPRO_MALLOC=system opts out).
+NativeAllocator.UseHugePages();
 return ReproCli.Run(args);

@@ -20,7 +20,7 @@ public sealed class PeakMemory
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();                                         // tensors freed by the finalizers above
-        Runtime.NativeAllocator.Trim();                       // free heap pages kept by the retaining allocator go back first
+        Runtime.NativeAllocator.Trim();                       // free heap pages (glibc keeps blocks under 32 MiB) go back first
         return new PeakMemory(ProcessMemory.ResetPeak());
     }
 

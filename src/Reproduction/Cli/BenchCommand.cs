@@ -66,7 +66,7 @@ public static class BenchCommand
                 figures.Add(f);
                 Console.Error.WriteLine($"bench: {f.Workload} | {f.Name} | {f.Median:G4} {f.Unit}");          // progress (stderr)
             }
-            notes.Add($"allocator: {Runtime.NativeAllocator.Mode} (glibc malloc for libtorch's CPU blocks; 'retain' reuses large blocks instead of re-faulting them, {Runtime.NativeAllocator.EnvironmentVariable}=system opts out)");
+            notes.Add($"allocator: {Runtime.NativeAllocator.Mode} ('thp': libtorch's CPU blocks of 2 MiB and more on transparent huge pages, {Runtime.NativeAllocator.LibtorchSwitch}=1; {Runtime.NativeAllocator.EnvironmentVariable}=system opts out)");
             if (device.type == DeviceType.CUDA)
                 notes.Add($"device: CUDA ({TorchEnvironment.CudaDeviceNames() ?? "name unknown"}); MFU against the measured torch.mm rate and, where the GPU is known, its nominal dense peak ({GpuPeak.Source})");
             using var reference = parse.GetValue(compare) ? PytorchWorker.Start(parse.GetValue(python)!, notes.Add) : null;
