@@ -18,7 +18,7 @@ internal static class ExternalTool
     public static string Require(string name)
     {
         if (Find(name) is { } path) return path;
-        var why = $"{name} is not on PATH";
+        var why = $"{name} is not on PATH (install it to run this cross-check; the C# side is still tested against the recorded values)";
         if (global::Repro.Tests.SharedData.InCi) Assert.Fail($"{why} (CI is set, so the cross-check must run)");
         Assert.Skip(why);
         throw new InvalidOperationException("unreachable");
