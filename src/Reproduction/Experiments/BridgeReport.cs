@@ -83,7 +83,9 @@ public static class BridgeReport
             {
                 var xs = group.Select(x => x.Check!.Predicted).ToArray();
                 var ys = group.Select(x => x.Check!.Measured).ToArray();
-                var s = plot.Add.ScatterPoints(xs, ys, palette.GetColor(k));
+                // Symlog axes: the Gibbs predictions at small β reach ~10³ nats while measured C1 is ~10, and on linear
+                // axes every measured point sat on the x axis.
+                var s = plot.Add.ScatterPoints(xs.Select(FigureFile.SymLog).ToArray(), ys.Select(FigureFile.SymLog).ToArray(), palette.GetColor(k));
                 s.MarkerShape = group.Key == "sft-test" ? MarkerShape.FilledCircle : MarkerShape.OpenSquare;
                 s.MarkerSize = 7;
                 s.LegendText = $"{name} [{group.Key}]";
@@ -92,8 +94,9 @@ public static class BridgeReport
             }
             k++;
         }
-        FigureFile.Diagonal(plot, lo, hi);
-        FigureFile.Finish(plot, $"C1 measured vs predicted [{preset}]", "predicted C1 (nats per response)", "measured C1 = CE(p2) − CE(p1) (nats per response)", path);
+        FigureFile.Diagonal(plot, FigureFile.SymLog(lo), FigureFile.SymLog(hi));
+        FigureFile.SymLogTicks(plot, lo, hi);
+        FigureFile.Finish(plot, $"C1 measured vs predicted [{preset}], symlog axes", "predicted C1 (nats per response)", "measured C1 = CE(p2) − CE(p1) (nats per response)", path);
     }
 
     private static void Prop1Figure(string preset, IReadOnlyList<BridgeRow> rows, string path)

@@ -9,6 +9,8 @@ namespace Reproduction.Gating;
 /// A recorded curve with its tolerances, as TRL's invariant suite compares training curves: the seed-mean
 /// of a new run must stay within <see cref="MaxAbsDelta"/> of the recorded mean at every recorded step, and
 /// the mean signed residual over all steps within <see cref="MeanResidualTolerance"/> (a drift test).
+/// <see cref="Boundary"/> is the recorded pipeline's stage boundary (the global step where its second stage starts):
+/// a run whose first stage stopped elsewhere (an RL plateau stop on another CPU) is compared stage by stage.
 /// </summary>
 public sealed record BaselineCurve(
     [property: JsonPropertyName("pipeline")] string Pipeline,
@@ -16,7 +18,29 @@ public sealed record BaselineCurve(
     [property: JsonPropertyName("steps")] IReadOnlyList<int> Steps,
     [property: JsonPropertyName("mean")] IReadOnlyList<double> Mean,
     [property: JsonPropertyName("max_abs_delta")] double MaxAbsDelta,
-    [property: JsonPropertyName("mean_residual_tolerance")] double MeanResidualTolerance);
+    [property: JsonPropertyName("mean_residual_tolerance")] double MeanResidualTolerance,
+    [property: JsonPropertyName("boundary"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Boundary = null)
+{
+    /// <summary>
+    /// The recorded points as (recorded step, the run's step it compares with, recorded mean). Without a recorded
+    /// boundary, or with the run's own, steps compare as they are. Otherwise second-stage points keep their distance
+    /// from the boundary (recorded b0 + k ↔ the run's b + k, so the end of stage 1 meets the end of stage 1), and
+    /// first-stage points compare as they are up to the earlier of the two boundaries; recorded first-stage points
+    /// past the run's boundary have nothing to compare with and are left out.
+    /// </summary>
+    public IReadOnlyList<(int Recorded, int Run, double Mean)> AlignedTo(int runBoundary)
+    {
+        var points = new List<(int, int, double)>();
+        for (int i = 0; i < Steps.Count; i++)
+        {
+            int s = Steps[i];
+            if (Boundary is not { } b0 || b0 == runBoundary) points.Add((s, s, Mean[i]));
+            else if (s >= b0) points.Add((s, s - b0 + runBoundary, Mean[i]));
+            else if (s < Math.Min(b0, runBoundary)) points.Add((s, s, Mean[i]));
+        }
+        return points;
+    }
+}
 
 /// <summary>An end metric (base / end of stage 1 / end of stage 2) with its seed statistics and tolerance.</summary>
 public sealed record BaselineEndMetric(

@@ -34,7 +34,7 @@ public static class BaselineRecorder
                 double spread = stats.Count == 0 ? 0 : stats.Max(s => s.Stat.StdDev);
                 double maxAbs = Math.Max(FloorFor(metric), SpreadMultiplier * spread);
                 curves.Add(new BaselineCurve(p.Id, metric, stats.Select(s => s.Step).ToList(),
-                    stats.Select(s => s.Stat.Mean).ToList(), maxAbs, maxAbs / 2));
+                    stats.Select(s => s.Stat.Mean).ToList(), maxAbs, maxAbs / 2, p.Stages.Count > 1 ? p.Boundary : null));
                 foreach (var point in Enum.GetValues<CurveStatistics.KeyPoint>())
                 {
                     var s = CurveStatistics.AtKeyPoint(p, metric, point);

@@ -49,15 +49,20 @@ public static class Gate
             yield break;
         }
         var ours = CurveStatistics.MeanCurve(pipeline.AlignedCurvesOf(c.Metric)).ToDictionary(s => s.Step, s => s.Stat.Mean);
-        var missing = c.Steps.Where(s => !ours.ContainsKey(s)).ToList();
-        if (missing.Count > 0)
+        var points = c.AlignedTo(pipeline.Boundary);
+        if (c.Boundary is { } b0 && b0 != pipeline.Boundary)
+            yield return new GateCheck($"{name} stage boundary", $"recorded at step {b0}",
+                $"at step {pipeline.Boundary}: compared stage by stage, {c.Steps.Count - points.Count} recorded first-stage point(s) past it left out", true);
+        var missing = points.Where(p => !ours.ContainsKey(p.Run)).Select(p => p.Run).ToList();
+        if (missing.Count > 0 || points.Count == 0)
         {
-            yield return new GateCheck(name, $"points at {c.Steps.Count} recorded steps", $"missing steps {string.Join(",", missing.Take(5))}", false);
+            yield return new GateCheck(name, $"points at {points.Count} recorded steps", $"missing steps {string.Join(",", missing.Take(5))}", false);
             yield break;
         }
-        var deltas = c.Steps.Select((s, i) => ours[s] - c.Mean[i]).ToList();
+        var deltas = points.Select(p => ours[p.Run] - p.Mean).ToList();
         int worst = Enumerable.Range(0, deltas.Count).MaxBy(i => Math.Abs(deltas[i]));
-        yield return new GateCheck($"{name} max|Δ|", $"≤ {c.MaxAbsDelta:G4}", $"{Math.Abs(deltas[worst]):G4} at step {c.Steps[worst]}", Math.Abs(deltas[worst]) <= c.MaxAbsDelta);
+        var at = points[worst].Run == points[worst].Recorded ? $"step {points[worst].Run}" : $"step {points[worst].Run} (recorded {points[worst].Recorded})";
+        yield return new GateCheck($"{name} max|Δ|", $"≤ {c.MaxAbsDelta:G4}", $"{Math.Abs(deltas[worst]):G4} at {at}", Math.Abs(deltas[worst]) <= c.MaxAbsDelta);
         double residual = deltas.Average();
         yield return new GateCheck($"{name} mean residual", $"|r| ≤ {c.MeanResidualTolerance:G4}", $"{residual:G4}", Math.Abs(residual) <= c.MeanResidualTolerance);
     }

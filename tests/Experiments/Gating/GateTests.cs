@@ -73,6 +73,30 @@ public sealed class GateTests
     }
 
     [Fact]
+    public void A_run_whose_first_stage_stopped_elsewhere_is_compared_stage_by_stage_and_still_fails_real_drift()
+    {
+        var baseline = BaselineRecorder.Record(SyntheticRuns.Make());
+        Assert.All(baseline.Curves, c => Assert.Equal(SyntheticRuns.Boundary, c.Boundary));
+        var shifted = SyntheticRuns.EndFirstStageAt(SyntheticRuns.Make(), PaperClaim.RlThenSft, 6);
+
+        var checks = Gate.Evaluate(shifted, baseline);
+        Assert.All(checks, c => Assert.True(c.Pass, $"{c.Check}: expected {c.Expected}, got {c.Actual}"));
+        var note = checks.Single(c => c.Check == "curve rl-then-sft/mean1_robust stage boundary");
+        Assert.Equal("at step 6: compared stage by stage, 2 recorded first-stage point(s) past it left out", note.Actual);   // steps 6 and 8
+
+        // Alignment is not leniency: a second-stage point moved beyond the tolerance still fails, at its new step.
+        var tol = baseline.Curves.Single(c => c.Pipeline == PaperClaim.RlThenSft && c.Metric == "mean1_robust").MaxAbsDelta;
+        var drifted = Gate.Evaluate(SyntheticRuns.Perturb(shifted, "mean1_robust", 14, 1.5 * tol), baseline);
+        var failed = drifted.Single(c => c.Check == "curve rl-then-sft/mean1_robust max|Δ|");
+        Assert.False(failed.Pass);
+        Assert.EndsWith("at step 14 (recorded 18)", failed.Actual);
+
+        // A baseline without its boundary (recorded before it was stored) compares steps as they are: missing steps.
+        var old = baseline with { Curves = baseline.Curves.Select(c => c with { Boundary = null }).ToList() };
+        Assert.Contains(Gate.Evaluate(shifted, old), c => !c.Pass && c.Check == "curve rl-then-sft/mean1_robust" && c.Actual.StartsWith("missing steps"));
+    }
+
+    [Fact]
     public void Recorded_tolerances_follow_the_stated_rule()
     {
         var run = SyntheticRuns.Make();

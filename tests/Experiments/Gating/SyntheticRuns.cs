@@ -38,6 +38,24 @@ public static class SyntheticRuns
 
     private static IEnumerable<int> Steps() => Enumerable.Range(0, Total / 2 + 1).Select(i => 2 * i);
 
+    /// <summary>
+    /// A copy whose pipeline's first stage ended earlier, at <paramref name="boundary"/> (&lt; <see cref="Boundary"/>), as an
+    /// RL plateau stop on another CPU does: first-stage points after it are gone, and the second stage is the same
+    /// curve, starting there.
+    /// </summary>
+    public static RunReport EndFirstStageAt(RunReport run, string pipeline, int boundary) => run with
+    {
+        Pipelines = run.Pipelines.Select(p => p.Id != pipeline ? p : p with
+        {
+            Stages = [p.Stages[0] with { Steps = boundary }, p.Stages[1]],
+            Curves = p.Curves.Select(c => c with
+            {
+                Points = c.Points.Where(pt => pt.Step < boundary || pt.Step >= Boundary)
+                    .Select(pt => pt.Step >= Boundary ? pt with { Step = pt.Step - Boundary + boundary } : pt).ToList(),
+            }).ToList(),
+        }).ToList(),
+    };
+
     /// <summary>A copy with <paramref name="delta"/> added to one metric's value at one step, for every seed.</summary>
     public static RunReport Perturb(RunReport run, string metric, int step, double delta) => run with
     {

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Reproduction.Cli;
 using Reproduction.Data;
 using Repro.Tests.IO;
@@ -34,11 +32,8 @@ public sealed class DataCommandTests : IDisposable
     [Fact]
     public void Download_cola_when_offline_exits_2_and_writes_nothing()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        Assert.Equal(2, Run("data", "download", "cola", "--url", $"http://127.0.0.1:{port}/cola_public_1.1.zip", "--out", _dir, "--timeout", "10"));
+        using var closed = new ClosedLoopbackPort();
+        Assert.Equal(2, Run("data", "download", "cola", "--url", $"http://127.0.0.1:{closed.Port}/cola_public_1.1.zip", "--out", _dir, "--timeout", "10"));
         Assert.Empty(Directory.GetFileSystemEntries(_dir));
     }
 

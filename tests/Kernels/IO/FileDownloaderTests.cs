@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Reproduction;
 using Reproduction.Data;
 using Reproduction.IO;
@@ -210,11 +208,8 @@ public sealed class FileDownloaderTests : IDisposable
     [Fact]
     public async Task Nobody_listening_is_reported_as_cannot_connect_offline()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var url = new Uri($"http://127.0.0.1:{port}/cola_public_1.1.zip");
+        using var closed = new ClosedLoopbackPort();
+        var url = new Uri($"http://127.0.0.1:{closed.Port}/cola_public_1.1.zip");
         var e = await Assert.ThrowsAsync<ReproException>(() => Download(url, Destination));
         Assert.StartsWith($"{url}: cannot connect to 127.0.0.1", e.Message);
         Assert.Contains("offline", e.Message);
