@@ -95,11 +95,14 @@ public sealed class PytorchWorker : IDisposable
         return node;
     }
 
-    /// <summary>The folder holding this shape's seeded float32 weights (written once per run).</summary>
+    /// <summary>
+    /// The folder holding this shape's seeded float32 weights (written once per run, removed with the worker). It is
+    /// this process's own: two benches at once (a user's and a test's) would otherwise share check_logits.f32.
+    /// </summary>
     private string Folder(BenchShape shape)
     {
         if (_folders.TryGetValue(shape.Name, out var f)) return f;
-        var folder = Path.Combine(Path.GetTempPath(), $"repro-bench-pytorch-{shape.Name.Replace('/', '-')}");
+        var folder = Path.Combine(Path.GetTempPath(), $"repro-bench-pytorch-{Environment.ProcessId}-{shape.Name.Replace('/', '-')}");
         using (var model = Qwen3ForCausalLM.Initialize(shape.Config, 0, ScalarType.Float32))
             model.SavePretrained(folder, ScalarType.Float32, overwrite: true);
         return _folders[shape.Name] = folder;
@@ -172,5 +175,11 @@ public sealed class PytorchWorker : IDisposable
         catch (IOException) { }
         catch (InvalidOperationException) { }
         _process.Dispose();
+        foreach (var folder in _folders.Values)
+        {
+            try { Directory.Delete(folder, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
     }
 }
