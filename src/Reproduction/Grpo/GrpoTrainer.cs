@@ -51,6 +51,19 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
     /// </summary>
     public Func<long, Tensor>? ExtraLoss { get; init; }
 
+    /// <summary>
+    /// When every advantage of a batch is exactly 0 (each group's rewards are all equal) and nothing else enters the loss
+    /// (β = 0, no <see cref="ExtraLoss"/>, one iteration), the surrogate's gradient is exactly zero (each token's term is
+    /// A·ratio with A = 0), so the backward pass is skipped. The forward still runs, under no_grad, for the logged loss,
+    /// ratio and entropy, and AdamW still steps on the zeroed gradients, so its moments move the weights exactly as in
+    /// TRL, which backpropagates the zero loss: the parameters come out bit for bit the same. On the tiny study about
+    /// half the GRPO steps are such (every sample −1 under the strict reward). False forces the backward.
+    /// </summary>
+    public bool SkipZeroGradientBackward { get; init; } = true;
+
+    /// <summary>How many steps of this trainer skipped the backward pass (<see cref="SkipZeroGradientBackward"/>).</summary>
+    public int ZeroGradientSteps { get; private set; }
+
     public IReadOnlyList<GrpoStepMetrics> Train()
     {
         using var session = Open();
@@ -170,21 +183,33 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         model.train();
         double lr = options.LearningRate;                                           // constant, as verl's default schedule
         double gradNorm = 0;
+        // Zero advantages and no other loss term: the gradient is exactly 0 (see SkipZeroGradientBackward). Only when every
+        // parameter already holds a (zeroed) gradient, so AdamW updates each one as after a backward.
+        bool zeroGradient = SkipZeroGradientBackward && options.Beta == 0 && ExtraLoss is null && options.NumIterations == 1
+            && optimizer.Parameters.All(p => p.grad is not null) && advantages.abs().max().item<float>() == 0;
+        if (zeroGradient) ZeroGradientSteps++;
         for (int iteration = 0; iteration < options.NumIterations; iteration++)
         {
             using var inner = torch.NewDisposeScope();
             optimizer.ZeroGrad();
-            var (logps, entropy) = CompletionLogpsAndEntropy(model, ids, attention, positions, completionMask, promptWidth, withEntropy: iteration == 0);
-            using var loss = GrpoLoss.Compute(new GrpoLossInputs(logps, oldLogps, refLogps, advantages, completionMask.to(ScalarType.Float32),
-                NumItemsInBatch: completionMask.sum().item<long>()), options with { GradientAccumulationSteps = 1 });
-            if (ExtraLoss is null) loss.Loss.backward();
+            Tensor? entropy;
+            GrpoLossResult lossResult;
+            using (zeroGradient ? torch.no_grad() : null)
+            {
+                (var logps, entropy) = CompletionLogpsAndEntropy(model, ids, attention, positions, completionMask, promptWidth, withEntropy: iteration == 0);
+                lossResult = GrpoLoss.Compute(new GrpoLossInputs(logps, oldLogps, refLogps, advantages, completionMask.to(ScalarType.Float32),
+                    NumItemsInBatch: completionMask.sum().item<long>()), options with { GradientAccumulationSteps = 1 });
+            }
+            using var loss = lossResult;
+            if (zeroGradient) { }                                                   // the gradients stay the zeros ZeroGrad wrote
+            else if (ExtraLoss is null) loss.Loss.backward();
             else
             {
                 using var extra = ExtraLoss(StepOffset + step);
                 values["extra_loss"] = extra.ToDouble();
                 (loss.Loss + extra).backward();
             }
-            gradNorm = torch.nn.utils.clip_grad_norm_(optimizer.Parameters, options.MaxGradNorm);
+            gradNorm = zeroGradient ? 0 : torch.nn.utils.clip_grad_norm_(optimizer.Parameters, options.MaxGradNorm);
             foreach (var (k, v) in loss.Metrics()) values[k] = v;
             // Mean importance ratio over completion tokens: exactly 1 on the first pass, ≠ 1 after an update (μ > 1).
             var maskF = completionMask.to(ScalarType.Float32);

@@ -28,6 +28,15 @@ public sealed class GrpoTrainerTests : IDisposable
         }
     }
 
+    /// <summary>The parity reward for the first <c>calls</c> completions, then −1 for every completion (all advantages 0).</summary>
+    private sealed class ParityThenConstant(int calls) : IReward
+    {
+        private readonly ParityReward _parity = new();
+        private int _seen;
+        public string Name => "parity-then-constant";
+        public double Score(string completion, string label) => _seen++ < calls ? _parity.Score(completion, label) : -1;
+    }
+
     private static readonly List<GrpoPrompt> Prompts =
         Enumerable.Range(0, 12).Select(a => new GrpoPrompt([ToyTask.Bos, 4 + a], a % 2 == 0 ? "even" : "odd")).ToList();
 
@@ -104,6 +113,33 @@ public sealed class GrpoTrainerTests : IDisposable
         var direct = (-(p * p.log()).sum(-1)).data<float>().ToArray();
         var ours = lp.Entropy!.data<float>().ToArray();
         for (int t = 0; t < 3; t++) Assert.Equal(direct[t], ours[t], 4);
+    }
+
+    [Fact]
+    public void A_batch_whose_advantages_are_all_zero_skips_the_backward_and_ends_bitwise_equal_to_the_full_step()
+    {
+        (IReadOnlyList<GrpoStepMetrics> History, string Dir, int Skipped) Run(bool skip)
+        {
+            var dir = Path.Combine(_dir, skip ? "skip" : "full");
+            // 2 steps × 4 prompts × 8 samples = 64 parity-scored completions: steps 1–2 learn, so AdamW's moments are
+            // non-zero and keep moving the weights on steps 3–6, where every reward is −1.
+            var trainer = new GrpoTrainer(ToyTask.Model(seed: 5), null, Options(6), Prompts, new WeightedReward([new ParityThenConstant(64)]), Decode)
+                { OutputDir = dir, SkipZeroGradientBackward = skip };
+            return (trainer.Train(), dir, trainer.ZeroGradientSteps);
+        }
+        byte[] Weights(string dir, int step) => File.ReadAllBytes(Path.Combine(TrainerCheckpoint.PathFor(dir, step), "model", "model.safetensors"));
+
+        var full = Run(skip: false);
+        var fast = Run(skip: true);
+        Assert.Equal(0, full.Skipped);
+        Assert.Equal(4, fast.Skipped);
+        Assert.All(fast.History.Skip(2), m => Assert.Equal(1.0, m["frac_reward_zero_std"]));
+        Assert.NotEqual(Weights(fast.Dir, 3), Weights(fast.Dir, 6));                 // the skipped steps did move the weights
+        Assert.Equal(Weights(full.Dir, 6), Weights(fast.Dir, 6));
+        static bool Timed(string key) => key.StartsWith("timing/", StringComparison.Ordinal) || key.StartsWith("tokens_per_s/", StringComparison.Ordinal);
+        for (int i = 0; i < full.History.Count; i++)
+            Assert.Equal(full.History[i].Values.Where(kv => !Timed(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal),
+                         fast.History[i].Values.Where(kv => !Timed(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal));
     }
 
     [Fact]
