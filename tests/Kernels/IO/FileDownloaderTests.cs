@@ -173,10 +173,15 @@ public sealed class FileDownloaderTests : IDisposable
     [Fact]
     public async Task A_slow_drip_beyond_the_timeout_is_a_timeout_error_and_the_partial_file_is_kept_for_resuming()
     {
+        // The head and the first 1,000 bytes go out at once, then one byte per 50 ms: the whole zip would take hours.
+        // The timeout is 3 s rather than 0.5 s so that the first bytes reach the .part file even when the test host's
+        // thread pool is starved (three test hosts on 2 cores); with 0.5 s the exchange itself could outlast it.
         await using var server = new LoopbackHttpServer(async (r, s, ct) =>
         {
             await LoopbackHttpServer.WriteHead(s, 200, "OK", ("Content-Length", _zip.Length.ToString()));
-            for (int i = 0; i < _zip.Length && !ct.IsCancellationRequested; i++)
+            await s.WriteAsync(_zip.AsMemory(0, 1000), ct);
+            await s.FlushAsync(ct);
+            for (int i = 1000; i < _zip.Length && !ct.IsCancellationRequested; i++)
             {
                 await s.WriteAsync(_zip.AsMemory(i, 1), ct);
                 await s.FlushAsync(ct);
@@ -184,9 +189,9 @@ public sealed class FileDownloaderTests : IDisposable
             }
         });
         var clock = Stopwatch.StartNew();
-        var e = await Assert.ThrowsAsync<ReproException>(() => Download(server.Url("/zip"), Destination, new DownloadOptions(timeout: TimeSpan.FromMilliseconds(500), useProxy: false)));
-        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(10));
-        Assert.Contains("timed out after 0.5 s", e.Message);
+        var e = await Assert.ThrowsAsync<ReproException>(() => Download(server.Url("/zip"), Destination, new DownloadOptions(timeout: TimeSpan.FromSeconds(3), useProxy: false)));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(2.9), TimeSpan.FromSeconds(30));
+        Assert.Contains("timed out after 3 s", e.Message);
         Assert.False(File.Exists(Destination));
         Assert.True(File.Exists(Partial));
     }
