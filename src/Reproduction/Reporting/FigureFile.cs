@@ -29,9 +29,11 @@ public static class FigureFile
     public static void SymLogTicks(Plot plot, double lo, double hi)
     {
         var values = new List<double> { 0 };
-        for (double d = 1; d <= 1e6; d *= 10)
+        double reach = 10 * Math.Max(Math.Abs(lo), Math.Abs(hi));
+        for (double d = 1; d <= Math.Min(reach, 1e6); d *= 10)
         {
-            if (d <= Math.Max(Math.Abs(lo), Math.Abs(hi)) * 10) { if (hi > 0) values.Add(d); if (lo < 0) values.Add(-d); }
+            if (hi > 0) values.Add(d);
+            if (lo < 0) values.Add(-d);
         }
         values.Sort();
         var positions = values.Select(SymLog).ToArray();

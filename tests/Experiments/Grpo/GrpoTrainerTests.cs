@@ -118,14 +118,15 @@ public sealed class GrpoTrainerTests : IDisposable
     [Fact]
     public void A_batch_whose_advantages_are_all_zero_skips_the_backward_and_ends_bitwise_equal_to_the_full_step()
     {
-        (IReadOnlyList<GrpoStepMetrics> History, string Dir, int Skipped) Run(bool skip)
+        (IReadOnlyList<GrpoStepMetrics> History, string Dir, int Skipped, List<long> Live) Run(bool skip)
         {
             var dir = Path.Combine(_dir, skip ? "skip" : "full");
+            var live = new List<long>();
             // 2 steps × 4 prompts × 8 samples = 64 parity-scored completions: steps 1–2 learn, so AdamW's moments are
             // non-zero and keep moving the weights on steps 3–6, where every reward is −1.
             var trainer = new GrpoTrainer(ToyTask.Model(seed: 5), null, Options(6), Prompts, new WeightedReward([new ParityThenConstant(64)]), Decode)
-                { OutputDir = dir, SkipZeroGradientBackward = skip };
-            return (trainer.Train(), dir, trainer.ZeroGradientSteps);
+                { OutputDir = dir, SkipZeroGradientBackward = skip, OnStep = _ => live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount) };
+            return (trainer.Train(), dir, trainer.ZeroGradientSteps, live);
         }
         byte[] Weights(string dir, int step) => File.ReadAllBytes(Path.Combine(TrainerCheckpoint.PathFor(dir, step), "model", "model.safetensors"));
 
@@ -136,6 +137,10 @@ public sealed class GrpoTrainerTests : IDisposable
         Assert.All(fast.History.Skip(2), m => Assert.Equal(1.0, m["frac_reward_zero_std"]));
         Assert.NotEqual(Weights(fast.Dir, 3), Weights(fast.Dir, 6));                 // the skipped steps did move the weights
         Assert.Equal(Weights(full.Dir, 6), Weights(fast.Dir, 6));
+        // Live tensors: the skipping steps leave exactly what full steps leave (the step-3 checkpoint adds the same in
+        // both), and none grows from one skipping step to the next.
+        Assert.Equal(full.Live.Select(c => c - full.Live[0]), fast.Live.Select(c => c - fast.Live[0]));
+        Assert.All(fast.Live.Skip(3), c => Assert.Equal(fast.Live[3], c));
         static bool Timed(string key) => key.StartsWith("timing/", StringComparison.Ordinal) || key.StartsWith("tokens_per_s/", StringComparison.Ordinal);
         for (int i = 0; i < full.History.Count; i++)
             Assert.Equal(full.History[i].Values.Where(kv => !Timed(kv.Key)).OrderBy(kv => kv.Key, StringComparer.Ordinal),
