@@ -28,9 +28,10 @@ public static class EvalCommand
         var reward = new Option<string>("--reward") { Description = "strict, robust, label-only or all", DefaultValueFactory = _ => "all" };
         var metric = new Option<string>("--metric") { Description = "reward, ce or all", DefaultValueFactory = _ => "all" };
         var limit = new Option<int>("--limit") { Description = "Evaluate the first N prompts only (0: all)", DefaultValueFactory = _ => 0 };
+        var batch = new Option<int>("--batch-size") { Description = "Completions generated together", DefaultValueFactory = _ => 256 };
         var output = new Option<string?>("--out") { Description = "Folder for eval.json and completions.jsonl (default runs/eval-<time>)" };
         var cmd = new Command("eval", "Evaluate a checkpoint: mean@n under the CoLA rewards (with CI) and the SFT cross-entropy")
-            { split, samples, temperature, topP, maxNew, reward, metric, limit, output };
+            { split, samples, temperature, topP, maxNew, reward, metric, limit, batch, output };
         common.AddTo(cmd);
         cmd.SetAction(parse =>
         {
@@ -60,7 +61,7 @@ public static class EvalCommand
                     DoSample = true, Temperature = parse.GetValue(temperature), TopP = parse.GetValue(topP), TopK = 0, MaxNewTokens = parse.GetValue(maxNew),
                     Seed = (ulong)parse.GetValue(common.Seed), EosTokenIds = encoder.StopIds, PadTokenId = encoder.PadId,
                 };
-                var sampled = RewardEvaluation.Evaluate(model, prompts, encoder.Decode, rewards, sampling, parse.GetValue(samples));
+                var sampled = RewardEvaluation.Evaluate(model, prompts, encoder.Decode, rewards, sampling, parse.GetValue(samples), parse.GetValue(batch));
                 var greedy = RewardEvaluation.Evaluate(model, prompts, encoder.Decode, [new RobustColaReward()],
                     SamplingOptions.Greedy(parse.GetValue(maxNew)) with { EosTokenIds = encoder.StopIds, PadTokenId = encoder.PadId });
                 var json = sampled.ToJson();
@@ -73,6 +74,15 @@ public static class EvalCommand
                 foreach (var s in sampled.Summaries)
                     table.AddRow($"mean@{parse.GetValue(samples)} {s.Reward}", Markup.Escape($"{s.Mean:F3} [{s.CiLow:F3}, {s.CiHigh:F3}] (accuracy {s.Accuracy:P1})"));
                 table.AddRow("greedy accuracy (robust)", $"{greedy.Summaries[0].Accuracy:P1}");
+                var perSource = new JsonObject();
+                foreach (var g in sampled.Completions.GroupBy(c => examples[c.PromptIndex].Source).OrderBy(g => g.Key, StringComparer.Ordinal))
+                {
+                    double acc = g.Average(c => c.Rewards.TryGetValue("robust_cola", out var r) ? (r + 1) / 2 : double.NaN);
+                    double greedyAcc = greedy.Completions.Where(c => examples[c.PromptIndex].Source == g.Key).Average(c => (c.Rewards["robust_cola"] + 1) / 2);
+                    perSource[g.Key] = new JsonObject { ["sampled_accuracy"] = acc, ["greedy_accuracy"] = greedyAcc, ["prompts"] = g.Select(c => c.PromptIndex).Distinct().Count() };
+                    table.AddRow($"  {Markup.Escape(g.Key)}", $"sampled {acc:P1}, greedy {greedyAcc:P1}");
+                }
+                json["by_source"] = perSource;
                 table.AddRow("format errors (no label word)", $"{sampled.FormatErrorRate:P1}");
                 AtomicFile.WriteAllText(Path.Combine(dir, "completions.jsonl"), string.Concat(sampled.Completions.Select(c => JsonSerializer.Serialize(new
                 {
@@ -81,6 +91,20 @@ public static class EvalCommand
             }
             if (which is "ce" or "all")
             {
+                var probe = new JsonObject();
+                foreach (var format in new[] { LabelProbe.Format.Sft, LabelProbe.Format.Rl })
+                {
+                    var belief = LabelProbe.Belief(model, encoder, examples, format, new BaseSpec().Thoughts[0]);
+                    probe[format == LabelProbe.Format.Sft ? "sft_format" : "rl_format"] = new JsonObject
+                    {
+                        ["auc"] = belief.Auc, ["mean_p_true"] = belief.MeanPTrue, ["argmax_accuracy"] = belief.ArgmaxAccuracy, ["label_ce"] = belief.LabelCe,
+                    };
+                    table.AddRow($"label belief ({format} format)", $"AUC {belief.Auc:F3}, mean p(true) {belief.MeanPTrue:F3}, argmax accuracy {belief.ArgmaxAccuracy:P1}, label CE {belief.LabelCe:F3} nats");
+                }
+                var roles = LabelProbe.SftCeByRole(model, encoder, examples);
+                probe["sft_ce_by_role"] = new JsonObject { ["template"] = roles.Template, ["label"] = roles.Label, ["end"] = roles.End };
+                table.AddRow("SFT CE by role (template / label / end)", $"{roles.Template:F4} / {roles.Label:F4} / {roles.End:F4}");
+                result["label_probe"] = probe;
                 var ce = CrossEntropy.Evaluate(model, examples.Select(encoder.Sft).ToList(), encoder.PadId, 512, 32);
                 result["sft_ce"] = new JsonObject { ["mean_token_nll"] = ce.MeanTokenNll, ["mean_sequence_nll"] = ce.MeanSequenceNll, ["tokens"] = ce.Tokens };
                 table.AddRow("SFT cross-entropy (nats/token)", $"{ce.MeanTokenNll:F4} over {ce.Tokens} completion tokens");

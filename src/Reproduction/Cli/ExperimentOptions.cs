@@ -48,6 +48,6 @@ public sealed class ExperimentOptions
         }
         var dtype = IO.DtypeNames.Parse(parse.GetValue(Dtype)!);
         var model = Qwen3ForCausalLM.FromPretrained(modelDir!, dtype, cuda_is_available() ? CUDA : CPU);
-        return (null, train, test, TaskSetup.EncoderForModel(modelDir!), model);
+        return (preset, train, test, TaskSetup.EncoderForModel(modelDir!), model);
     }
 }

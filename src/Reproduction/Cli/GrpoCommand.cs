@@ -68,6 +68,10 @@ public static class GrpoCommand
                 int k = Math.Min(5, history.Count);
                 AnsiConsole.MarkupLine($"done: {history.Count} steps in {clock.Elapsed.TotalSeconds:F0} s; reward first {k}: {history.Take(k).Average(m => m["reward"]):F3}, last {k}: {history.TakeLast(k).Average(m => m["reward"]):F3}; " +
                     $"rollout {history.Average(m => m["tokens_per_s/rollout"]):F0} tok/s, training {history.Average(m => m["tokens_per_s/train"]):F0} tok/s; model: {Markup.Escape(Path.Combine(dir, "final"))}");
+                var steps = history.Select(m => ((int)m.Step, m.Values)).ToList();
+                Reporting.GrpoStability.Plot(steps, $"GRPO from {parse.GetValue(common.Model) ?? preset?.Name}", Path.Combine(dir, Reporting.GrpoStability.Figure));
+                if (steps.Count >= Reporting.GrpoStability.Window)
+                    AnsiConsole.MarkupLine(Markup.Escape($"stability: {Reporting.GrpoStability.Of(steps)}; figure: {Path.Combine(dir, Reporting.GrpoStability.Figure)}"));
             }
             return 0;
         });

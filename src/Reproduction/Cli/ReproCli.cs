@@ -18,6 +18,7 @@ public static class ReproCli
         root.Subcommands.Add(StudyCommand.Create());
         root.Subcommands.Add(FrontierCommand.Create());
         root.Subcommands.Add(AblateCommand.Create());
+        root.Subcommands.Add(PretrainCommand.Create());
         root.Subcommands.Add(SftCommand.Create());
         root.Subcommands.Add(GrpoCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());

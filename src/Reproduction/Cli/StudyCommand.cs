@@ -12,8 +12,9 @@ public static class StudyCommand
         var preset = new Option<string>("--preset") { Description = "Preset name (presets/NAME.json) or path", DefaultValueFactory = _ => "tiny" };
         var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds (default: the preset's)" };
         var output = new Option<string?>("--out") { Description = "Run folder (default runs/<preset>-<UTC time>)" };
+        var parallel = new Option<int?>("--parallel") { Description = "Seeds run at once, one torch thread each (default: one per core; 1 runs them in turn on every core)" };
         var cmd = new Command("study", "Run SFT-then-RL and RL-then-SFT (the paper's Fig. 3) and write a run folder with report and figures")
-            { preset, seeds, output };
+            { preset, seeds, output, parallel };
         cmd.SetAction(parse =>
         {
             var p = StudyPreset.Load(parse.GetValue(preset)!);
@@ -21,12 +22,20 @@ public static class StudyCommand
             var dir = parse.GetValue(output) ?? Path.Combine("runs", $"{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             AnsiConsole.MarkupLine($"[bold]repro study[/] preset [cyan]{Markup.Escape(p.Name)}[/], seeds {string.Join(",", seedList)} → {Markup.Escape(dir)}");
             AnsiConsole.MarkupLine($"[grey]{Markup.Escape(p.Description)}[/]");
-            var report = new StudyRunner(p, dir, seedList, line => AnsiConsole.MarkupLine(Markup.Escape(line))).Run();
+            if (parse.GetValue(parallel) is < 1) throw new ReproException("--parallel: must be at least 1");
+            var report = new StudyRunner(p, dir, seedList, line => AnsiConsole.MarkupLine(Markup.Escape(line))) { Parallelism = parse.GetValue(parallel) }.Run();
+            foreach (var effect in Reporting.StageEffect.All)
+            {
+                if (!report.Pipelines.Any(x => x.Id == effect.Pipeline && x.CurvesOf(effect.Metric).Count > 0)) continue;
+                var (change, _, holds) = effect.Evaluate(report);
+                AnsiConsole.MarkupLine($"{(holds ? "[green]stage effect[/]" : "[red]" + Markup.Escape(effect.Missing) + "[/]")}: {Markup.Escape(effect.Statement)} (change {Markup.Escape(change.ToString())})");
+            }
             foreach (var claim in Reporting.PaperClaim.All)
             {
                 var (change, holds) = claim.Evaluate(report);
                 AnsiConsole.MarkupLine($"{(holds ? "[green]observed[/]" : "[yellow]not observed[/]")}: {Markup.Escape(claim.Statement)} (change {Markup.Escape(change.ToString())})");
             }
+            AnsiConsole.MarkupLine($"wall time: {report.Environment["wall_seconds"]} s");
             AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(dir, Reporting.ReportMarkdown.FileName))}");
             return 0;
         });

@@ -211,6 +211,12 @@ public static class SyntheticColaGenerator
     private static string Render(List<string> words) =>
         char.ToUpperInvariant(words[0][0]) + words[0][1..] + (words.Count > 1 ? " " + string.Join(' ', words.Skip(1)) : "") + ".";
 
-    private static string Kebab(SyntheticRule rule) =>
+    /// <summary>A rule by its kebab-case name (as in an example's source, without "syn-"), e.g. "word-order-swap".</summary>
+    public static SyntheticRule RuleNamed(string name) =>
+        SyntheticColaOptions.AllRules.FirstOrDefault(r => Kebab(r) == name) is var rule && rule != SyntheticRule.None
+            ? rule
+            : throw new ReproException($"synthetic data: unknown rule '{name}' (known: {string.Join(", ", SyntheticColaOptions.AllRules.Select(Kebab))})");
+
+    public static string Kebab(SyntheticRule rule) =>
         string.Concat(rule.ToString().Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

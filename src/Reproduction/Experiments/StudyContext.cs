@@ -38,8 +38,10 @@ public sealed class StudyContext
         (Preset, MetricsDir, _log) = (preset, metricsDir, log);
         (Train, Test) = TaskSetup.LoadData(preset.Data);
         Encoder = TaskSetup.Encoder(preset, Qwen3Tokenizer.LoadDefault(), ColaTaskFormatter.ColaRl, Train.Concat(Test).ToList());
-        SftTrain = Train.Select(Encoder.Sft).ToList();
-        SftTest = Test.Select(Encoder.Sft).ToList();
+        var prior = new Data.SplitMix64((ulong)Seeds.Derive(0, "sft_data/prior-labels"));
+        double acceptable = Train.Average(e => e.Label == ColaExample.Acceptable ? 1.0 : 0.0);
+        SftTrain = Train.Select(e => SftExampleOf(preset.SftData.Labels == "prior" ? e with { Label = prior.NextBool(acceptable) ? ColaExample.Acceptable : ColaExample.Unacceptable } : e)).ToList();
+        SftTest = Test.Select(SftExampleOf).ToList();
         RlTrain = Train.Select(Encoder.Rl).ToList();
         EvalSet = Test.Take(preset.Data.EvalPrompts > 0 ? preset.Data.EvalPrompts : Test.Count).Select(Encoder.Rl).ToList();
         Sampling = new SamplingOptions
@@ -48,10 +50,21 @@ public sealed class StudyContext
             MaxNewTokens = preset.Eval.MaxNewTokens, EosTokenIds = Encoder.StopIds, PadTokenId = Encoder.PadId,
         };
         Bridge = bridge is null ? null : new TheoryBridge(bridge with { MaxNewTokens = preset.GrpoOptions.MaxCompletionLength }, Encoder.PadId, Encoder.StopIds, Encoder.Decode);
-        log($"data: {Train.Count} train / {Test.Count} test ({preset.Data.Kind}); vocabulary: {(Encoder.Subset is null ? "full" : $"{Encoder.Subset.Count}-token subset of Qwen3's")}; mean@1 on {EvalSet.Count} prompts");
+        log($"data: {Train.Count} train / {Test.Count} test ({preset.Data.Kind}); vocabulary: {(Encoder.Subset is null ? "full" : $"{Encoder.Subset.Count}-token subset of Qwen3's")}; mean@1 on {EvalSet.Count} prompts × {preset.Eval.SamplesPerPrompt} samples");
     }
 
     public void Log(string message) => _log(message);
+
+    /// <summary>An SFT example in the format of the preset's SFT data (the paper's, or the RL format as a planted cause).</summary>
+    public SftExample SftExampleOf(ColaExample e) => Preset.SftData.Format == "rl"
+        ? new SftExample(Encoder.Ids(Encoder.RlPromptText(e)), Encoder.Ids(LabelProbe.RlAnswer(Encoder, (Preset.Base ?? new BaseSpec()).Thoughts[0], e.Label)))
+        : Encoder.Sft(e);
+
+    /// <summary>The prompt of an example in the format the SFT data uses (what the mechanism table's format row asks in).</summary>
+    public GrpoPrompt SftDataPrompt(ColaExample e) => new(SftExampleOf(e).PromptIds.ToArray(), Encoder.Formatter.GroundTruth(e));
+
+    /// <summary>The held-out sentences mean@1 is measured on.</summary>
+    public IReadOnlyList<ColaExample> EvalExamples => Test.Take(Preset.Data.EvalPrompts > 0 ? Preset.Data.EvalPrompts : Test.Count).ToList();
 
     public double Ce(Qwen3ForCausalLM model) =>
         CrossEntropy.Evaluate(model, SftTest, Encoder.PadId, Preset.Sft.MaxLength, Preset.Sft.PerDeviceEvalBatchSize).MeanTokenNll;
@@ -71,7 +84,7 @@ public sealed class StudyContext
     {
         if (stage is null || Bridge is null || !stage.Due((int)globalStep)) return;
         var rows = Bridge.Measure(stage.Reference, p2, (int)globalStep - stage.Boundary);
-        BridgeRows.AddRange(rows);
+        lock (BridgeRows) BridgeRows.AddRange(rows);
         var sft = rows[0];
         Log($"seed {stage.Reference.Seed}: bridge {stage.Reference.Pipeline} +{(int)globalStep - stage.Boundary}: C1 {sft.C1}, KL(p1‖p2) {sft.KlP1P2}, KL(p2‖p1) {sft.KlP2P1}, ΔJ {sft.DeltaJ} [{sft.Prompts}]");
     }
@@ -111,10 +124,12 @@ public sealed class StudyContext
         {
             if (!rewards) return;
             var r = RewardEvaluation.Evaluate(model, ctx.EvalSet, ctx.Encoder.Decode, ctx.EvalRewards,
-                ctx.Sampling with { Seed = (ulong)(seedBase + _evalNo++) }, batchSize: ctx.Preset.Eval.BatchSize);
-            Robust.Add(new CurvePoint((int)step, r["robust_cola"].Mean));
-            Strict.Add(new CurvePoint((int)step, r["strict_cola"].Mean));
+                ctx.Sampling with { Seed = (ulong)(seedBase + _evalNo++) }, ctx.Preset.Eval.SamplesPerPrompt, ctx.Preset.Eval.BatchSize);
+            Robust.Add(Point(step, r["robust_cola"]));
+            Strict.Add(Point(step, r["strict_cola"]));
         }
+
+        private static CurvePoint Point(long step, RewardSummary s) => new((int)step, s.Mean, s.CiLow, s.CiHigh);
 
         /// <summary>A copy of the curves so far, tracking another model (a branch from the same checkpoint).</summary>
         public Tracker Fork(Qwen3ForCausalLM branch) => new(ctx, branch, seedBase, rewards) { Ce = [.. Ce], Robust = [.. Robust], Strict = [.. Strict], _evalNo = _evalNo };

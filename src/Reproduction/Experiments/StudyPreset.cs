@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Reproduction.Data;
 using Reproduction.Sft;
 
 namespace Reproduction.Experiments;
@@ -22,29 +23,86 @@ public sealed record ModelSpec
 /// <summary>The data of a study: the synthetic grammar (CPU scale) or CoLA as the paper used it.</summary>
 public sealed record DataSpec
 {
+    /// <summary>The options of the synthetic grammar this spec asks for.</summary>
+    public SyntheticColaOptions Synthetic(ulong? seed = null, int? trainSize = null, int? testSize = null) =>
+        new(seed ?? Seed, trainSize ?? TrainSize, testSize ?? TestSize, AcceptableFraction,
+            Rules.Count == 0 ? null : Rules.Select(SyntheticColaGenerator.RuleNamed).ToArray());
+
     [JsonPropertyName("kind")] public string Kind { get; init; } = "synthetic";
     [JsonPropertyName("train_size")] public int TrainSize { get; init; } = 2000;
     [JsonPropertyName("test_size")] public int TestSize { get; init; } = 300;
     [JsonPropertyName("acceptable_fraction")] public double AcceptableFraction { get; init; } = 0.70;
     [JsonPropertyName("seed")] public ulong Seed { get; init; } = 42;
+    /// <summary>For synthetic data: the error rules unacceptable sentences are made with (kebab-case, e.g. "word-order-swap"); all when empty.</summary>
+    [JsonPropertyName("rules")] public IReadOnlyList<string> Rules { get; init; } = [];
     /// <summary>How many test prompts mean@1 is measured on (all when 0).</summary>
     [JsonPropertyName("eval_prompts")] public int EvalPrompts { get; init; }
 }
 
 /// <summary>
-/// How the tiny preset makes its own base model (cpu-study-findings §1): a short seeded pre-training on task
-/// answers with a non-empty think and a label drawn independently of the sentence (mostly the majority label),
-/// a fraction of them in the empty-think SFT format (the "hybrid" base, like the paper's chat model that can
-/// answer either way). It answers in the task's format before any SFT or RL, at about the majority rate.
+/// How the tiny preset makes its own base model (<see cref="BaseModelRecipe"/>): pre-training phases on answers to
+/// a fresh draw of the grammar (<see cref="CorpusSize"/> sentences from <see cref="CorpusSeed"/>, none of the study's),
+/// a fraction of them in the empty-think SFT format (the "hybrid" base, like the paper's chat model that can answer
+/// either way). A skill phase with true labels, then a calibration phase with noisy ones, gives a base that knows the
+/// grammar (its greedy label is right) but is unsure (its sampled label often is not), like Qwen3-0.6B on CoLA.
 /// </summary>
 public sealed record BaseSpec
 {
-    [JsonPropertyName("steps")] public int Steps { get; init; } = 300;
-    [JsonPropertyName("learning_rate")] public double LearningRate { get; init; } = 3e-3;
-    [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 16;
+    [JsonPropertyName("corpus_size")] public int CorpusSize { get; init; } = 20_000;
+    [JsonPropertyName("corpus_seed")] public ulong CorpusSeed { get; init; } = 7;
     [JsonPropertyName("hybrid_fraction")] public double HybridFraction { get; init; } = 0.3;
-    [JsonPropertyName("majority_label_probability")] public double MajorityLabelProbability { get; init; } = 0.9;
     [JsonPropertyName("thoughts")] public IReadOnlyList<string> Thoughts { get; init; } = ["I check the words.", "Let me read it again.", "I look at the verb."];
+    [JsonPropertyName("phases")] public IReadOnlyList<BasePhase> Phases { get; init; } = [];
+
+    public int Steps => Phases.Sum(p => p.Steps);
+
+    public BaseSpec Validated(string where)
+    {
+        void Require(bool ok, string field, string message) { if (!ok) throw new ReproException($"{where}: {field}: {message}"); }
+        Require(CorpusSize is > 0 and <= 90_000, "corpus_size", $"must be in 1..90000, got {CorpusSize}");
+        Require(HybridFraction is >= 0 and <= 1, "hybrid_fraction", $"must be in [0, 1], got {HybridFraction}");
+        Require(Thoughts.Count > 0 && Thoughts.All(t => !string.IsNullOrWhiteSpace(t)), "thoughts", "must be a non-empty list of non-empty strings");
+        Require(Phases.Count > 0, "phases", "must list at least one pre-training phase");
+        for (int i = 0; i < Phases.Count; i++)
+        {
+            var p = Phases[i];
+            Require(p.Steps > 0, $"phases[{i}].steps", $"must be positive, got {p.Steps}");
+            Require(p.LearningRate > 0 && double.IsFinite(p.LearningRate), $"phases[{i}].learning_rate", $"must be positive, got {p.LearningRate}");
+            Require(p.BatchSize > 0, $"phases[{i}].batch_size", $"must be positive, got {p.BatchSize}");
+            Require(p.LabelAccuracy is >= 0 and <= 1, $"phases[{i}].label_accuracy", $"must be in [0, 1], got {p.LabelAccuracy}");
+            Require(p.WarmupRatio is >= 0 and < 1, $"phases[{i}].warmup_ratio", $"must be in [0, 1), got {p.WarmupRatio}");
+        }
+        return this;
+    }
+}
+
+/// <summary>One pre-training phase of the base recipe: steps of AdamW (cosine schedule) on answers whose label is true with probability label_accuracy.</summary>
+public sealed record BasePhase
+{
+    [JsonPropertyName("name")] public string Name { get; init; } = "";
+    [JsonPropertyName("steps")] public int Steps { get; init; }
+    [JsonPropertyName("learning_rate")] public double LearningRate { get; init; } = 3e-3;
+    [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 32;
+    [JsonPropertyName("warmup_ratio")] public double WarmupRatio { get; init; } = 0.05;
+    [JsonPropertyName("label_accuracy")] public double LabelAccuracy { get; init; } = 1.0;
+}
+
+/// <summary>
+/// The SFT data of a study: the paper's format (the /no_think prompt and an empty think before the label) with the true
+/// labels, or a planted cause for calibrating the mechanism table: targets in the RL format (the RL prompt, a thought,
+/// the label: no format mismatch), or labels drawn from the label prior instead of the truth.
+/// </summary>
+public sealed record SftDataSpec
+{
+    [JsonPropertyName("format")] public string Format { get; init; } = "sft";
+    [JsonPropertyName("labels")] public string Labels { get; init; } = "true";
+
+    public SftDataSpec Validated(string where)
+    {
+        if (Format is not ("sft" or "rl")) throw new ReproException($"{where}: format: '{Format}' (sft or rl)");
+        if (Labels is not ("true" or "prior")) throw new ReproException($"{where}: labels: '{Labels}' (true or prior)");
+        return this;
+    }
 }
 
 /// <summary>The RL stage of RL-then-SFT: GRPO until the training reward plateaus, with a step cap.</summary>
@@ -64,6 +122,8 @@ public sealed record EvalSpec
     [JsonPropertyName("top_p")] public double TopP { get; init; } = 0.95;
     [JsonPropertyName("max_new_tokens")] public int MaxNewTokens { get; init; } = 32;
     [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 64;
+    /// <summary>Samples per prompt of each mean@1 evaluation (the mean over samples: the same expectation, less noise).</summary>
+    [JsonPropertyName("samples_per_prompt")] public int SamplesPerPrompt { get; init; } = 4;
 }
 
 /// <summary>
@@ -79,6 +139,7 @@ public sealed record StudyPreset
     [JsonPropertyName("data")] public DataSpec Data { get; init; } = new();
     [JsonPropertyName("base")] public BaseSpec? Base { get; init; }
     [JsonPropertyName("sft")] public SftOptions Sft { get; init; } = new();
+    [JsonPropertyName("sft_data")] public SftDataSpec SftData { get; init; } = new();
     [JsonPropertyName("grpo")] public JsonObject Grpo { get; init; } = new();
     [JsonPropertyName("rl_stage")] public RlStageSpec RlStage { get; init; } = new();
     [JsonPropertyName("eval")] public EvalSpec Eval { get; init; } = new();
@@ -110,6 +171,8 @@ public sealed record StudyPreset
         try { preset = JsonSerializer.Deserialize<StudyPreset>(File.ReadAllText(path), Json) ?? throw ReproException.ForFile(path, "empty preset"); }
         catch (JsonException e) { throw ReproException.ForFile(path, $"invalid preset: {e.Message}"); }
         preset.Sft.Validated($"{path}: sft");
+        preset.Base?.Validated($"{path}: base");
+        preset.SftData.Validated($"{path}: sft_data");
         string grpo;
         try { grpo = preset.Grpo.ToJsonString(); }
         catch (InvalidOperationException e) { throw ReproException.ForFile(path, $"grpo: {e.Message}", e); } // e.g. an escaped lone surrogate

@@ -33,6 +33,9 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
     /// <summary>Measure the theory bridge (<see cref="TheoryBridge"/>) along both second stages and write bridge.json/md/png.</summary>
     public BridgeOptions? Bridge { get; init; }
 
+    /// <summary>How many seeds run at once (default: one per core).</summary>
+    public int? Parallelism { get; init; }
+
     public const string CeMetric = "sft_test_ce", RobustMetric = "mean1_robust", StrictMetric = "mean1_strict";
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -43,54 +46,26 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         Directory.CreateDirectory(outDir);
         var metricsDir = Directory.CreateDirectory(Path.Combine(outDir, "metrics")).FullName;
         AtomicFile.WriteAllText(Path.Combine(outDir, "preset.json"), preset.ToJson());
-        torch.set_num_threads(Math.Max(1, System.Environment.ProcessorCount));
+        // Seeds run side by side, one torch thread each: a tiny model keeps one core busy, and two spinning intra-op
+        // threads per model on shared cores slow everything down. Each seed's numbers depend only on its seed.
+        int workers = Math.Max(1, Math.Min(Parallelism ?? System.Environment.ProcessorCount, seeds.Count));
+        torch.set_num_threads(workers > 1 ? 1 : Math.Max(1, System.Environment.ProcessorCount));
 
         var ctx = new StudyContext(preset, metricsDir, Bridge, Log);
         var grpo = preset.GrpoOptions;
-        var ceA = new List<Curve>();
-        var rewardB = new List<Curve>();
-        int sftSteps = 0, rlStepsA = 0, rlStepsB = 0;
-
-        foreach (var seed in seeds)
-        {
-            var seedDir = Path.Combine(outDir, $"seed-{seed}");
-            var baseModel = TaskSetup.BaseModel(preset, ctx.Encoder, ctx.Train, seed, metricsDir, Log);
-            TaskSetup.SaveModel(baseModel, ctx.Encoder, Path.Combine(seedDir, "base"));
-
-            // ---- SFT-then-RL ----
-            Log($"seed {seed}: SFT-then-RL");
-            var a = ModelCopy.Trainable(baseModel);
-            var ta = new StudyContext.Tracker(ctx, a, seed * 100_000 + 50_000, TrackAll);
-            sftSteps = ctx.SftStage(ta, seed, $"seed-{seed}-sft-then-rl-sft.jsonl");
-            Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {ta.Ce[^1].Value:F3} (base {ta.Ce[0].Value:F3})");
-            TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(seedDir, "sft-then-rl", "after-sft"));
-            var histA = ctx.GrpoStage(ta, seed, new StrictColaReward(), grpo with { MaxSteps = preset.RlStage.MaxSteps }, sftSteps,
-                PaperClaim.SftThenRl, $"seed-{seed}-sft-then-rl-grpo.jsonl");
-            rlStepsA = histA.Count;
-            Log($"seed {seed}: GRPO done ({rlStepsA} steps, train reward {histA.TakeLast(5).Average(m => m["reward"]):F3}), test CE {ta.Ce[^1].Value:F3}");
-            TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(seedDir, "sft-then-rl", "after-grpo"));
-            ceA.AddRange(ta.Curves(seed));
-
-            // ---- RL-then-SFT ----
-            Log($"seed {seed}: RL-then-SFT");
-            var b = ModelCopy.Trainable(baseModel);
-            var tb = new StudyContext.Tracker(ctx, b, seed * 100_000, rewards: true);
-            var rl = preset.RlStage;
-            int seedRlSteps = ctx.RlThenSft(tb, seed, new StrictColaReward(), grpo with { MaxSteps = rl.MaxSteps }, h => Plateaued(h, rl), TrackAll,
-                PaperClaim.RlThenSft, $"seed-{seed}-rl-then-sft", sftSteps, () => TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(seedDir, "rl-then-sft", "after-grpo")));
-            rlStepsB = Math.Max(rlStepsB, seedRlSteps);
-            Log($"seed {seed}: SFT done, mean@1 robust {tb.Robust[^1].Value:F3}, strict {tb.Strict[^1].Value:F3}");
-            TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(seedDir, "rl-then-sft", "after-sft"));
-            rewardB.Add(new Curve(RobustMetric, seed, tb.Robust, seedRlSteps));
-            rewardB.Add(new Curve(StrictMetric, seed, tb.Strict, seedRlSteps));
-            if (TrackAll) rewardB.Add(new Curve(CeMetric, seed, tb.Ce, seedRlSteps));
-        }
+        var results = new SeedResult?[seeds.Count];
+        Parallel.For(0, seeds.Count, new ParallelOptions { MaxDegreeOfParallelism = workers }, i => results[i] = RunSeed(ctx, grpo, metricsDir, seeds[i]));
+        var done = results.Select(r => r!).ToList();
+        int sftSteps = done[0].SftSteps, rlStepsA = done.Max(r => r.RlStepsA), rlStepsB = done.Max(r => r.RlStepsB);
+        var ceA = done.SelectMany(r => r.CeA).ToList();
+        var rewardB = done.SelectMany(r => r.RewardB).ToList();
+        var mechanisms = new JsonArray(done.Select(r => (JsonNode)r.Mechanisms).ToArray());
 
         var report = new RunReport(RunReport.CurrentFormat, preset.Name, seeds, EnvironmentBlock(preset, seeds, _clock.Elapsed), preset.Decisions,
         [
             new PipelineResult(PaperClaim.SftThenRl, "SFT-then-RL", [new Stage("sft", sftSteps), new Stage("grpo", rlStepsA)], ceA),
             new PipelineResult(PaperClaim.RlThenSft, "RL-then-SFT", [new Stage("grpo", rlStepsB), new Stage("sft", sftSteps)], rewardB),
-        ]);
+        ]) { Mechanisms = new JsonObject { ["per_seed"] = mechanisms } };
         report.Save(outDir);
         ReportMarkdown.Write(report, outDir);
         Figure3.WriteAll(report, outDir);
@@ -102,6 +77,80 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         }
         return report;
     }
+
+    /// <summary>One seed's two pipelines: their curves, stage lengths and mechanism entry.</summary>
+    private sealed record SeedResult(int SftSteps, int RlStepsA, int RlStepsB, List<Curve> CeA, List<Curve> RewardB, JsonObject Mechanisms);
+
+    private SeedResult RunSeed(StudyContext ctx, GrpoOptions grpo, string metricsDir, int seed)
+    {
+        var ceA = new List<Curve>();
+        var rewardB = new List<Curve>();
+        var seedDir = Path.Combine(outDir, $"seed-{seed}");
+        var baseModel = TaskSetup.BaseModel(preset, ctx.Encoder, ctx.Train, seed, metricsDir, Log);
+        TaskSetup.SaveModel(baseModel, ctx.Encoder, Path.Combine(seedDir, "base"));
+        ulong diagnosisSeed = (ulong)Seeds.Derive(seed, "diagnosis");
+        var belief = LabelProbe.Belief(baseModel, ctx.Encoder, ctx.EvalExamples, LabelProbe.Format.Rl, (preset.Base ?? new BaseSpec()).Thoughts[0]);
+        var dBase = Diagnosis.Of(baseModel, ctx, diagnosisSeed);
+        Log($"seed {seed}: base greedy accuracy {dBase.GreedyAccuracy:P1}, sampled {dBase.SampledAccuracy:P1} (robust mean@1 {dBase.RobustRl:F3}), label AUC {belief.Auc:F3}");
+
+        // ---- SFT-then-RL ----
+        Log($"seed {seed}: SFT-then-RL");
+        var a = ModelCopy.Trainable(baseModel);
+        var ta = new StudyContext.Tracker(ctx, a, Seeds.Derive(seed, "eval/sft-then-rl"), TrackAll);
+        int sftSteps = ctx.SftStage(ta, seed, $"seed-{seed}-sft-then-rl-sft.jsonl");
+        Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {ta.Ce[^1].Value:F3} (base {ta.Ce[0].Value:F3})");
+        TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(seedDir, "sft-then-rl", "after-sft"));
+        var dAfterSft = Diagnosis.Of(a, ctx, diagnosisSeed);
+        var histA = ctx.GrpoStage(ta, seed, new StrictColaReward(), grpo with { MaxSteps = preset.RlStage.MaxSteps }, sftSteps,
+            PaperClaim.SftThenRl, $"seed-{seed}-sft-then-rl-grpo.jsonl");
+        int rlStepsA = histA.Count;
+        Log($"seed {seed}: GRPO done ({rlStepsA} steps, train reward {histA.TakeLast(5).Average(m => m["reward"]):F3}), test CE {ta.Ce[^1].Value:F3}");
+        TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(seedDir, "sft-then-rl", "after-grpo"));
+        var dAfterSftGrpo = Diagnosis.Of(a, ctx, diagnosisSeed);
+        ceA.AddRange(ta.Curves(seed));
+
+        // ---- RL-then-SFT ----
+        Log($"seed {seed}: RL-then-SFT");
+        var b = ModelCopy.Trainable(baseModel);
+        var tb = new StudyContext.Tracker(ctx, b, Seeds.Derive(seed, "eval/rl-then-sft"), rewards: true);
+        var rl = preset.RlStage;
+        Diagnosis? dAfterRl = null;
+        int seedRlSteps = ctx.RlThenSft(tb, seed, new StrictColaReward(), grpo with { MaxSteps = rl.MaxSteps }, h => Plateaued(h, rl), TrackAll,
+            PaperClaim.RlThenSft, $"seed-{seed}-rl-then-sft", sftSteps, () =>
+            {
+                TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(seedDir, "rl-then-sft", "after-grpo"));
+                dAfterRl = Diagnosis.Of(b, ctx, diagnosisSeed);
+            });
+        Log($"seed {seed}: SFT done, mean@1 robust {tb.Robust[^1].Value:F3}, strict {tb.Strict[^1].Value:F3}");
+        TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(seedDir, "rl-then-sft", "after-sft"));
+        var dRlSft = Diagnosis.Of(b, ctx, diagnosisSeed);
+        var mechanisms = new JsonObject
+        {
+            ["seed"] = seed,
+            ["testbed"] = new JsonObject
+            {
+                ["base_greedy_accuracy"] = dBase.GreedyAccuracy, ["base_sampled_accuracy"] = dBase.SampledAccuracy, ["base_label_auc"] = belief.Auc,
+                ["base_mean_p_true"] = belief.MeanPTrue, ["base_mean1_robust"] = dBase.RobustRl, ["base_greedy_mean1_robust"] = 2 * dBase.GreedyAccuracy - 1,
+                ["rl_gain_mean1_robust"] = dAfterRl!.RobustRl - dBase.RobustRl, ["sft_drop_mean1_robust"] = dRlSft.RobustRl - dAfterRl.RobustRl,
+                ["sft_label_ce"] = dAfterSft.Ce.Label * LabelTokensPerExample(ctx), ["base_greedy_accuracy_sft_prompt"] = dBase.GreedyAccuracySftPrompt, ["sft_greedy_accuracy_sft_prompt"] = dAfterSft.GreedyAccuracySftPrompt,
+                ["grpo_ce_rise"] = dAfterSftGrpo.Ce.Total - dAfterSft.Ce.Total,
+            },
+            ["checkpoints"] = new JsonObject
+            {
+                ["base"] = dBase.ToJson(), ["sft_then_rl/after_sft"] = dAfterSft.ToJson(), ["sft_then_rl/after_grpo"] = dAfterSftGrpo.ToJson(),
+                ["rl_then_sft/after_grpo"] = dAfterRl.ToJson(), ["rl_then_sft/after_sft"] = dRlSft.ToJson(),
+            },
+            [Mechanisms.RlThenSft] = Mechanisms.ToJson(Mechanisms.Drop(dAfterRl, dRlSft)),
+            [Mechanisms.SftThenRl] = Mechanisms.ToJson(Mechanisms.Rise(dAfterSft, dAfterSftGrpo)),
+        };
+        rewardB.Add(new Curve(RobustMetric, seed, tb.Robust, seedRlSteps));
+        rewardB.Add(new Curve(StrictMetric, seed, tb.Strict, seedRlSteps));
+        if (TrackAll) rewardB.Add(new Curve(CeMetric, seed, tb.Ce, seedRlSteps));
+        return new SeedResult(sftSteps, rlStepsA, seedRlSteps, ceA, rewardB, mechanisms);
+    }
+
+    /// <summary>Completion tokens per SFT-test example (the CE by role is per token; the label CE is per example).</summary>
+    private static double LabelTokensPerExample(StudyContext ctx) => ctx.EvalExamples.Select(ctx.SftExampleOf).Average(x => (double)x.CompletionIds.Count);
 
     /// <summary>Converged: after min_steps, the last window's mean training reward is not above the previous window's + tolerance.</summary>
     public static bool Plateaued(IReadOnlyList<GrpoStepMetrics> h, RlStageSpec rl)

@@ -22,7 +22,7 @@ public static class TaskSetup
         if (data == "cola") return (ColaDataset.PaperTrain().ToList(), ColaDataset.PaperTest().ToList());
         if (data == "synthetic")
         {
-            var d = SyntheticColaGenerator.Generate(new SyntheticColaOptions(spec.Seed, spec.TrainSize, spec.TestSize, spec.AcceptableFraction));
+            var d = SyntheticColaGenerator.Generate(spec.Synthetic());
             return (d.TrainExamples.ToList(), d.TestExamples.ToList());
         }
         if (!Directory.Exists(data)) throw ReproException.ForFile(data, "--data: not 'cola', 'synthetic' or an existing folder");
@@ -41,7 +41,7 @@ public static class TaskSetup
         var full = new ColaTaskEncoder(tokenizer, formatter);
         if (preset.Model.Vocabulary != "subset") return full;
         var texts = all.SelectMany(e => new[] { full.SftPromptText(e), full.SftCompletionText(e), full.RlPromptText(e), full.SftCompletionText(e with { Label = 1 - e.Label }) })
-            .Concat(preset.Base is { } b ? BaseModelRecipe.Texts(full, b) : []);
+            .Concat(preset.Base is { } b ? BaseModelRecipe.Texts(full, b, BaseModelRecipe.Sentences(b, preset.Data, all)) : []);
         var sp = tokenizer.SpecialTokens;
         var subset = VocabularySubset.Build(texts.SelectMany(tokenizer.Encode), [sp.ImEnd, sp.EndOfText, sp.ImStart, sp.Think, sp.EndThink]);
         return new ColaTaskEncoder(tokenizer, formatter, subset);
@@ -54,34 +54,73 @@ public static class TaskSetup
         return new ColaTaskEncoder(tokenizer, ColaTaskFormatter.ColaRl, VocabularySubset.LoadFrom(modelDir));
     }
 
-    /// <summary>The preset's starting model for a seed: a pretrained folder, or a fresh tiny Qwen3 pre-trained by the base recipe.</summary>
+    /// <summary>
+    /// The preset's starting model for a seed: a pretrained folder; the shipped base of that seed (bases/PRESET/seed-N,
+    /// hashes checked); or, for a seed with none, a fresh tiny Qwen3 pre-trained here by the base recipe.
+    /// </summary>
     public static Qwen3ForCausalLM BaseModel(StudyPreset preset, ColaTaskEncoder encoder, IReadOnlyList<ColaExample> train, int seed, string? metricsDir, Action<string> log)
     {
-        var dtype = preset.Model.Dtype switch { "bfloat16" => ScalarType.BFloat16, "float64" => ScalarType.Float64, _ => ScalarType.Float32 };
-        Qwen3ForCausalLM model;
+        var dtype = Dtype(preset);
         if (preset.Model.Source == "pretrained")
         {
             var modelSpec = preset.Model.Path ?? throw new ReproException($"preset {preset.Name}: model.path is required for a pretrained model");
             var path = IO.HubModelSource.Resolve(modelSpec, log);
-            model = Qwen3ForCausalLM.FromPretrained(path, dtype, cuda_is_available() ? CUDA : CPU);
+            var pretrained = Qwen3ForCausalLM.FromPretrained(path, dtype, cuda_is_available() ? CUDA : CPU);
             log($"seed {seed}: base = {path}");
-            return model;
+            return pretrained;
         }
-        var config = Qwen3Config.Parse(ConfigJson(preset, encoder), $"preset {preset.Name}: model.config");
-        var generation = new GenerationConfig { EosTokenIds = encoder.StopIds, PadTokenId = encoder.PadId };
-        model = Qwen3ForCausalLM.Initialize(config, (ulong)seed, dtype, generationConfig: generation);
         if (preset.Base is { } spec)
         {
-            var corpus = BaseModelRecipe.Corpus(encoder, train, spec, (ulong)seed);
+            if (ShippedBase.Find(preset, seed, out var why) is { } folder)
+            {
+                log($"seed {seed}: base = shipped {folder} (sha256 verified)");
+                return ShippedBase.Load(folder, encoder, dtype);
+            }
+            log($"seed {seed}: {why}: pre-training it with the preset's recipe ({spec.Steps} steps)");
+            var model = InitializedModel(preset, encoder, seed);
+            Pretrain(model, spec, preset, encoder, train, seed, metricsDir, log);
+            return model;
+        }
+        return InitializedModel(preset, encoder, seed);
+    }
+
+    /// <summary>The preset's model dtype, honoured or refused.</summary>
+    public static ScalarType Dtype(StudyPreset preset) => preset.Model.Dtype switch
+    {
+        "bfloat16" => ScalarType.BFloat16, "float64" => ScalarType.Float64, "float32" => ScalarType.Float32,
+        var d => throw new ReproException($"preset {preset.Name}: model.dtype '{d}' (float32, bfloat16 or float64)"),
+    };
+
+    /// <summary>A fresh Qwen3 from the preset's config and the seed (vocabulary from the encoder).</summary>
+    public static Qwen3ForCausalLM InitializedModel(StudyPreset preset, ColaTaskEncoder encoder, int seed)
+    {
+        var config = Qwen3Config.Parse(ConfigJson(preset, encoder), $"preset {preset.Name}: model.config");
+        var generation = new GenerationConfig { EosTokenIds = encoder.StopIds, PadTokenId = encoder.PadId };
+        return Qwen3ForCausalLM.Initialize(config, (ulong)seed, Dtype(preset), generationConfig: generation);
+    }
+
+    /// <summary>The base recipe (<see cref="BaseModelRecipe"/>): each phase in turn on its own draw of labels and formats.</summary>
+    public static void Pretrain(Qwen3ForCausalLM model, BaseSpec spec, StudyPreset preset, ColaTaskEncoder encoder, IReadOnlyList<ColaExample> train, int seed, string? metricsDir, Action<string> log,
+        Action<int, Qwen3ForCausalLM>? afterPhase = null)
+    {
+        var (_, test) = LoadData(preset.Data);
+        var sentences = BaseModelRecipe.Sentences(spec, preset.Data, train.Concat(test));
+        for (int i = 0; i < spec.Phases.Count; i++)
+        {
+            var phase = spec.Phases[i];
+            int phaseSeed = Seeds.Derive(seed, $"base/phase-{i}");
+            var corpus = BaseModelRecipe.Corpus(encoder, sentences, spec, phase, (ulong)phaseSeed);
             var options = new SftOptions
             {
-                MaxSteps = spec.Steps, LearningRate = spec.LearningRate, PerDeviceTrainBatchSize = spec.BatchSize, GradientAccumulationSteps = 1,
-                WarmupRatio = 0.05, LrSchedulerType = "cosine", EvalSteps = 0, Seed = seed, MaxLength = preset.Sft.MaxLength,
+                MaxSteps = phase.Steps, LearningRate = phase.LearningRate, PerDeviceTrainBatchSize = phase.BatchSize, GradientAccumulationSteps = 1,
+                WarmupRatio = phase.WarmupRatio, LrSchedulerType = "cosine", EvalSteps = 0, Seed = phaseSeed, MaxLength = preset.Sft.MaxLength,
             };
-            new SftTrainer(model, options, corpus, null, encoder.PadId) { Metrics = metricsDir is null ? null : new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-base-pretrain.jsonl")) }.Train();
-            log($"seed {seed}: base model pre-trained ({spec.Steps} steps, {config.VocabSize}-token vocabulary, {model.parameters().Sum(p => p.numel()):N0} parameters)");
+            var metrics = metricsDir is null ? null : new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-base-{(phase.Name.Length > 0 ? phase.Name : $"phase-{i}")}.jsonl"));
+            new SftTrainer(model, options, corpus, null, encoder.PadId) { Metrics = metrics }.Train();
+            afterPhase?.Invoke(i, model);
+            log($"seed {seed}: base phase {i} '{phase.Name}' done ({phase.Steps} steps, label accuracy {phase.LabelAccuracy})");
         }
-        return model;
+        log($"seed {seed}: base model pre-trained ({spec.Steps} steps on {sentences.Count} fresh sentences, {model.Config.VocabSize}-token vocabulary, {model.parameters().Sum(p => p.numel()):N0} parameters)");
     }
 
     private static string ConfigJson(StudyPreset preset, ColaTaskEncoder encoder)

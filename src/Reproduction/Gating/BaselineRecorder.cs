@@ -18,6 +18,22 @@ public static class BaselineRecorder
     /// <summary>Floors: CE in nats/token (run-to-run BLAS differences move tiny-model CE by ~0.05); ±1 rewards (one flipped answer in 50 is 0.04).</summary>
     public static double FloorFor(string metric) => metric.Contains("ce", StringComparison.OrdinalIgnoreCase) ? 0.15 : 0.12;
 
+    /// <summary>The values a metric can take: ±1 rewards' means lie in [−1, 1]; a cross-entropy in [0, ∞).</summary>
+    public static (double Low, double High) RangeOf(string metric) =>
+        metric.Contains("ce", StringComparison.OrdinalIgnoreCase) ? (0, double.PositiveInfinity) : (-1, 1);
+
+    /// <summary>
+    /// A band that spans half of what a metric can take or more cannot tell a working pipeline from a broken one: the
+    /// seed spread that produced it is too wide (an unstable or collapsing run), so such a baseline is refused.
+    /// </summary>
+    public static void RequireMeaningful(string pipeline, string metric, string what, double tolerance)
+    {
+        var (lo, hi) = RangeOf(metric);
+        if (2 * tolerance >= (hi - lo) / 2)
+            throw new ReproException($"baseline: {pipeline}/{metric} {what}: tolerance ±{tolerance:G3} spans at least half of the metric's range [{lo}, {hi}]; " +
+                "the seeds disagree too much for a gate to mean anything (an unstable run?): fix the run, do not record it");
+    }
+
     public static string Rule =>
         $"curve max|Δ| = max(floor, {SpreadMultiplier}·max per-step seed std); mean residual = max|Δ|/2; " +
         $"end metrics = max(floor, {SpreadMultiplier}·seed std); floors: CE {FloorFor("ce")}, rewards {FloorFor("mean1")}";
@@ -33,11 +49,13 @@ public static class BaselineRecorder
                 var stats = CurveStatistics.MeanCurve(p.AlignedCurvesOf(metric));
                 double spread = stats.Count == 0 ? 0 : stats.Max(s => s.Stat.StdDev);
                 double maxAbs = Math.Max(FloorFor(metric), SpreadMultiplier * spread);
+                RequireMeaningful(p.Id, metric, "curve max|Δ|", maxAbs);
                 curves.Add(new BaselineCurve(p.Id, metric, stats.Select(s => s.Step).ToList(),
                     stats.Select(s => s.Stat.Mean).ToList(), maxAbs, maxAbs / 2, p.Stages.Count > 1 ? p.Boundary : null));
                 foreach (var point in Enum.GetValues<CurveStatistics.KeyPoint>())
                 {
                     var s = CurveStatistics.AtKeyPoint(p, metric, point);
+                    RequireMeaningful(p.Id, metric, PointName(point), Math.Max(FloorFor(metric), SpreadMultiplier * s.StdDev));
                     ends.Add(new BaselineEndMetric(p.Id, metric, PointName(point), s.Mean, s.StdDev, s.N,
                         Math.Max(FloorFor(metric), SpreadMultiplier * s.StdDev)));
                 }

@@ -24,6 +24,14 @@ public static class Gate
             checks.Add(new GateCheck($"direction {claim.Id}", claim.ExpectIncrease ? "change > 0" : "change < 0", $"change {change}", holds));
         }
 
+        foreach (var effect in StageEffect.All)
+        {
+            if (!run.Pipelines.Any(p => p.Id == effect.Pipeline && p.CurvesOf(effect.Metric).Count > 0)) continue;
+            var (change, perSeed, holds) = effect.Evaluate(run);
+            checks.Add(new GateCheck($"effect {effect.Id}", $"{(effect.ExpectIncrease ? ">" : "<")} {(effect.ExpectIncrease ? "+" : "−")}{effect.MinChange:G3} in every seed",
+                holds ? $"change {change}" : $"{effect.Missing} (per seed {string.Join(", ", perSeed.Select(d => d.ToString("+0.000;-0.000", System.Globalization.CultureInfo.InvariantCulture)))})", holds));
+        }
+
         if (baseline is not null)
         {
             if (baseline.Preset != run.Preset)

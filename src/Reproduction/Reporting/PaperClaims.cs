@@ -23,3 +23,34 @@ public sealed record PaperClaim(string Id, string Pipeline, string Metric, strin
         return (change, ExpectIncrease ? change.Mean > 0 : change.Mean < 0);
     }
 }
+
+/// <summary>
+/// A stage's own effect, which must be seen before a coupling is claimed: a coupling measured on a stage that did
+/// nothing (RL that raised no reward, SFT that lowered no loss) is not a reproduction. Holds when every seed moved
+/// the metric in the expected direction by more than <see cref="MinChange"/> between the two key points.
+/// </summary>
+public sealed record StageEffect(string Id, string Pipeline, string Metric, CurveStatistics.KeyPoint From, CurveStatistics.KeyPoint To,
+    bool ExpectIncrease, double MinChange, string Statement, string Missing)
+{
+    /// <summary>SFT lowers the SFT-test CE (SFT-then-RL's first stage); GRPO raises robust mean@1 by more than evaluation noise (RL-then-SFT's first stage).</summary>
+    public static readonly IReadOnlyList<StageEffect> All =
+    [
+        new("sft-lowers-ce", PaperClaim.SftThenRl, "sft_test_ce", CurveStatistics.KeyPoint.Base, CurveStatistics.KeyPoint.EndOfStage1, ExpectIncrease: false, MinChange: 0,
+            "SFT lowered the SFT-test cross-entropy", "not a reproduction: SFT did not lower its loss"),
+        new("grpo-raises-reward", PaperClaim.RlThenSft, "mean1_robust", CurveStatistics.KeyPoint.Base, CurveStatistics.KeyPoint.EndOfStage1, ExpectIncrease: true, MinChange: 0.10,
+            "GRPO raised robust mean@1 by more than 0.10", "not a reproduction: GRPO did not raise the reward"),
+    ];
+
+    /// <summary>The per-seed changes and whether every seed shows the effect.</summary>
+    public (SeedStatistic Change, IReadOnlyList<double> PerSeed, bool Holds) Evaluate(RunReport run)
+    {
+        var p = run.Pipeline(Pipeline);
+        var perSeed = p.CurvesOf(Metric).Select(c => CurveStatistics.At(c, p.Boundary, To) - CurveStatistics.At(c, p.Boundary, From)).ToList();
+        bool holds = perSeed.Count > 0 && perSeed.All(d => ExpectIncrease ? d > MinChange : d < -MinChange);
+        return (CurveStatistics.Of(perSeed), perSeed, holds);
+    }
+
+    /// <summary>The effects a pipeline's coupling rests on that this run does not show.</summary>
+    public static IReadOnlyList<StageEffect> MissingFor(RunReport run, string pipeline) =>
+        All.Where(e => e.Pipeline == pipeline && run.Pipelines.Any(p => p.Id == pipeline && p.CurvesOf(e.Metric).Count > 0) && !e.Evaluate(run).Holds).ToList();
+}

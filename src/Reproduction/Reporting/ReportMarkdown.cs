@@ -34,9 +34,12 @@ public static class ReportMarkdown
             var end = CurveStatistics.AtKeyPoint(p, claim.Metric, CurveStatistics.KeyPoint.EndOfStage2);
             var baseline = CurveStatistics.AtKeyPoint(p, claim.Metric, CurveStatistics.KeyPoint.Base);
             bool ciExcludesZero = change.N > 1 && (claim.ExpectIncrease ? change.Low > 0 : change.High < 0);
-            string verdict = holds
-                ? ciExcludesZero || change.N == 1 ? "**Observed.**" : "**Observed in the mean, but the 95% CI includes no change.**"
-                : "**Not observed.**";
+            var missing = StageEffect.MissingFor(run, claim.Pipeline);
+            string verdict = missing.Count > 0
+                ? $"**{char.ToUpperInvariant(missing[0].Missing[0])}{missing[0].Missing[1..]}.**{string.Concat(missing.Skip(1).Select(m => $" Also {m.Missing}."))} Whatever the coupling below shows, it was measured on a stage that did not do its own job."
+                : holds
+                    ? ciExcludesZero || change.N == 1 ? "**Observed.**" : "**Observed in the mean, but the 95% CI includes no change.**"
+                    : "**Not observed.**";
             md.AppendLine($"### {p.Title}").AppendLine();
             md.AppendLine($"{verdict} {claim.Statement}: `{claim.Metric}` went from {endOfStage1} at the end of {p.Stages[0].Name} " +
                           $"to {end} at the end of {p.Stages[^1].Name} (change {change.ToString()}, per seed: " +
@@ -45,6 +48,15 @@ public static class ReportMarkdown
             md.AppendLine().AppendLine($"For comparison, {PaperSays[claim.Id]}.").AppendLine();
         }
 
+        md.AppendLine("## Each stage's own effect (checked before a coupling is claimed)").AppendLine();
+        md.AppendLine("| effect | pipeline | change (mean ± 95% CI) | per seed | holds in every seed |").AppendLine("|---|---|---|---|---|");
+        foreach (var effect in StageEffect.All)
+        {
+            if (!run.Pipelines.Any(p => p.Id == effect.Pipeline && p.CurvesOf(effect.Metric).Count > 0)) continue;
+            var (change, perSeed, holds) = effect.Evaluate(run);
+            md.AppendLine($"| {effect.Statement} | {effect.Pipeline} | {change} | {string.Join(", ", perSeed.Select(d => d.ToString("+0.000;-0.000", inv)))} | {(holds ? "yes" : "**no**: " + effect.Missing)} |");
+        }
+        md.AppendLine();
         md.AppendLine("## Key points").AppendLine();
         md.AppendLine("| pipeline | metric | base | end of stage 1 | end of stage 2 |").AppendLine("|---|---|---|---|---|");
         foreach (var p in run.Pipelines)

@@ -5,10 +5,12 @@ using Reproduction.IO;
 
 namespace Reproduction.Reporting;
 
-/// <summary>One evaluation of a tracked metric at a global training step (step 0 is the base model).</summary>
+/// <summary>One evaluation of a tracked metric at a global training step (step 0 is the base model), with its 95% interval when sampled.</summary>
 public sealed record CurvePoint(
     [property: JsonPropertyName("step")] int Step,
-    [property: JsonPropertyName("value")] double Value);
+    [property: JsonPropertyName("value")] double Value,
+    [property: JsonPropertyName("ci95_low"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? CiLow = null,
+    [property: JsonPropertyName("ci95_high"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? CiHigh = null);
 
 /// <summary>
 /// A tracked metric (e.g. <c>sft_test_ce</c>, <c>mean1_robust</c>) along a whole pipeline, for one seed.
@@ -62,6 +64,9 @@ public sealed record RunReport(
     [property: JsonPropertyName("decisions")] IReadOnlyDictionary<string, string> Decisions,
     [property: JsonPropertyName("pipelines")] IReadOnlyList<PipelineResult> Pipelines)
 {
+    /// <summary>Per seed: the testbed's own checks (the base's latent skill, each stage's effect) and the mechanism table (written by `repro study`).</summary>
+    [JsonPropertyName("mechanisms"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public JsonObject? Mechanisms { get; init; }
+
     public const string FileName = "report.json";
     public const string CurrentFormat = "repro-run-v1";
 

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Reproduction.Data;
+using Reproduction.Experiments;
+using Reproduction.Qwen3;
+using Reproduction.Text;
+using Spectre.Console;
+
+namespace Reproduction.Cli;
+
+/// <summary>
+/// `repro pretrain`: rebuilds a preset's base model from its recipe (the preset's `base` phases) for one seed and
+/// writes it as a sealed HF folder (recipe.json + SHA256SUMS), the form the repository ships in bases/.
+/// </summary>
+public static class PretrainCommand
+{
+    public static Command Create()
+    {
+        var preset = new Option<string>("--preset") { Description = "Preset name or path (its model, data and base recipe)", DefaultValueFactory = _ => "tiny" };
+        var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds, one base each", DefaultValueFactory = _ => "1" };
+        var output = new Option<string?>("--out") { Description = "Root folder; each base goes to OUT/PRESET/seed-N (default: bases/ of the program)" };
+        var threads = new Option<int>("--threads") { Description = "Torch threads (bit-identity holds for the same count on the same CPU)", DefaultValueFactory = _ => 1 };
+        var phases = new Option<bool>("--save-phases") { Description = "Also save the model after each phase (OUT/PRESET/seed-N/phase-I), to study the recipe" };
+        var cmd = new Command("pretrain", "Rebuild a preset's base model from its recipe (skill, then calibration) as a sealed HF folder") { preset, seeds, output, threads, phases };
+        cmd.SetAction(parse =>
+        {
+            var p = StudyPreset.Load(parse.GetValue(preset)!);
+            if (p.Base is null) throw new ReproException($"preset {p.Name}: has no base recipe (model.source '{p.Model.Source}')");
+            var list = StudyCommand.ParseSeeds(parse.GetValue(seeds)!);
+            TorchSharp.torch.set_num_threads(Math.Max(1, parse.GetValue(threads)));
+            var root = parse.GetValue(output) ?? ShippedBase.ShippedDirectory;
+            var (train, test) = TaskSetup.LoadData(p.Data);
+            var encoder = TaskSetup.Encoder(p, Qwen3Tokenizer.LoadDefault(), ColaTaskFormatter.ColaRl, train.Concat(test).ToList());
+            foreach (var seed in list)
+            {
+                var clock = Stopwatch.StartNew();
+                var model = TaskSetup.InitializedModel(p, encoder, seed);
+                var folder = ShippedBase.FolderFor(root, p.Name, seed);
+                TaskSetup.Pretrain(model, p.Base, p, encoder, train, seed, null, s => AnsiConsole.MarkupLine(Markup.Escape(s)),
+                    parse.GetValue(phases) ? (i, m) => TaskSetup.SaveModel(m, encoder, Path.Combine(folder + "-phases", $"phase-{i}")) : null);
+                TaskSetup.SaveModel(model, encoder, folder);
+                ShippedBase.Seal(folder, p, seed);
+                AnsiConsole.MarkupLine(Markup.Escape($"seed {seed}: wrote {folder} in {clock.Elapsed.TotalSeconds:F0} s"));
+            }
+            return 0;
+        });
+        return cmd;
+    }
+}
