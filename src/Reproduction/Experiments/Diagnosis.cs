@@ -47,7 +47,9 @@ public sealed record Diagnosis(
         // The side views take half the samples of the headline metric: they are read as differences of a few points.
         int side = Math.Max(1, n / 2);
         var sftPrompts = test.Select(ctx.SftDataPrompt).ToList();
-        var sftPrompt = Run(sftPrompts, [robust], ctx.Sampling with { Seed = seed + 1 }, side);
+        // SFT data in the RL format asks the same prompts: the format view is the headline metric itself.
+        bool samePrompts = sftPrompts.Zip(test, (a, e) => a.PromptIds.SequenceEqual(enc.Rl(e).PromptIds)).All(x => x);
+        var sftPrompt = samePrompts ? rl : Run(sftPrompts, [robust], ctx.Sampling with { Seed = seed + 1 }, side);
         var greedyOptions = SamplingOptions.Greedy(ctx.Sampling.MaxNewTokens) with { EosTokenIds = ctx.Sampling.EosTokenIds, PadTokenId = ctx.Sampling.PadTokenId };
         var greedy = Run(test.Select(enc.Rl).ToList(), [robust], greedyOptions, 1);
         var greedySft = Run(sftPrompts, [robust], greedyOptions, 1);

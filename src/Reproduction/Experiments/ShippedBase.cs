@@ -43,28 +43,34 @@ public static class ShippedBase
     }
 
     /// <summary>
-    /// The shipped base of <paramref name="seed"/> for <paramref name="preset"/>, verified; null when none is shipped
-    /// for that seed or it was made by another recipe (then <paramref name="why"/> says which).
+    /// The shipped base of <paramref name="seed"/> whose recipe is the preset's (looked up in every ROOT/*/seed-N, so a
+    /// preset that shares tiny's recipe, such as tiny-smoke, uses tiny's bases), its hashes verified; null when none is
+    /// shipped for that seed and recipe (then <paramref name="why"/> says so).
     /// </summary>
     public static string? Find(StudyPreset preset, int seed, out string why, string? root = null)
     {
-        var folder = FolderFor(root ?? ShippedDirectory, preset.Name, seed);
-        if (!Directory.Exists(folder)) { why = $"no shipped base for seed {seed}"; return null; }
-        var recipePath = Path.Combine(folder, RecipeFile);
-        var sums = Sha256Sums.Load(Path.Combine(folder, SumsFile));
-        sums.Verify(RecipeFile);
-        JsonNode? shipped;
-        try { shipped = JsonNode.Parse(File.ReadAllText(recipePath)); }
-        catch (JsonException e) { throw ReproException.ForFile(recipePath, $"invalid recipe: {e.Message}"); }
-        if (!JsonNode.DeepEquals(shipped, Recipe(preset, seed)))
+        root ??= ShippedDirectory;
+        var recipe = Recipe(preset, seed);
+        var candidates = Directory.Exists(root)
+            ? Directory.EnumerateDirectories(root).Select(d => Path.Combine(d, $"seed-{seed}")).Where(Directory.Exists)
+                .OrderBy(d => Path.GetFileName(Path.GetDirectoryName(d)) == preset.Name ? 0 : 1).ThenBy(d => d, StringComparer.Ordinal).ToList()
+            : [];
+        foreach (var folder in candidates)
         {
-            why = $"the shipped base {folder} was made by another recipe than preset '{preset.Name}' now has";
-            return null;
+            var recipePath = Path.Combine(folder, RecipeFile);
+            var sums = Sha256Sums.Load(Path.Combine(folder, SumsFile));
+            sums.Verify(RecipeFile);
+            JsonNode? shipped;
+            try { shipped = JsonNode.Parse(File.ReadAllText(recipePath)); }
+            catch (JsonException e) { throw ReproException.ForFile(recipePath, $"invalid recipe: {e.Message}"); }
+            if (!JsonNode.DeepEquals(shipped, recipe)) continue;
+            foreach (var f in new[] { "config.json", "generation_config.json", "model.safetensors" }) sums.Verify(f);
+            if (File.Exists(Path.Combine(folder, Text.VocabularySubset.FileName))) sums.Verify(Text.VocabularySubset.FileName);
+            why = "";
+            return folder;
         }
-        foreach (var f in new[] { "config.json", "generation_config.json", "model.safetensors" }) sums.Verify(f);
-        if (File.Exists(Path.Combine(folder, Text.VocabularySubset.FileName))) sums.Verify(Text.VocabularySubset.FileName);
-        why = "";
-        return folder;
+        why = candidates.Count == 0 ? $"no shipped base for seed {seed}" : $"no shipped base for seed {seed} was made by the recipe preset '{preset.Name}' has now";
+        return null;
     }
 
     /// <summary>Loads a verified base folder and checks that its vocabulary subset is the study's.</summary>

@@ -53,9 +53,18 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
 
         var ctx = new StudyContext(preset, metricsDir, Bridge, Log);
         var grpo = preset.GrpoOptions;
-        var results = new SeedResult?[seeds.Count];
-        Parallel.For(0, seeds.Count, new ParallelOptions { MaxDegreeOfParallelism = workers }, i => results[i] = RunSeed(ctx, grpo, metricsDir, seeds[i]));
-        var done = results.Select(r => r!).ToList();
+        // Bases first (one per seed, side by side), then the 2 × seeds pipelines as independent jobs on the workers.
+        var bases = new SeedBase?[seeds.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
+        Parallel.For(0, seeds.Count, options, i => bases[i] = LoadBase(ctx, metricsDir, seeds[i]));
+        var runsA = new PipelineA?[seeds.Count];
+        var runsB = new PipelineB?[seeds.Count];
+        Parallel.For(0, 2 * seeds.Count, options, j =>
+        {
+            if (j % 2 == 0) runsA[j / 2] = RunSftThenRl(ctx, grpo, bases[j / 2]!);
+            else runsB[j / 2] = RunRlThenSft(ctx, grpo, bases[j / 2]!);
+        });
+        var done = Enumerable.Range(0, seeds.Count).Select(i => Combine(ctx, bases[i]!, runsA[i]!, runsB[i]!)).ToList();
         int sftSteps = done[0].SftSteps, rlStepsA = done.Max(r => r.RlStepsA), rlStepsB = done.Max(r => r.RlStepsB);
         var ceA = done.SelectMany(r => r.CeA).ToList();
         var rewardB = done.SelectMany(r => r.RewardB).ToList();
@@ -81,10 +90,15 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
     /// <summary>One seed's two pipelines: their curves, stage lengths and mechanism entry.</summary>
     private sealed record SeedResult(int SftSteps, int RlStepsA, int RlStepsB, List<Curve> CeA, List<Curve> RewardB, JsonObject Mechanisms);
 
-    private SeedResult RunSeed(StudyContext ctx, GrpoOptions grpo, string metricsDir, int seed)
+    private sealed record SeedBase(int Seed, string Dir, Qwen3ForCausalLM Model, LabelBelief Belief, Diagnosis Diagnosis, ulong DiagnosisSeed);
+
+    private sealed record PipelineA(int SftSteps, int RlSteps, List<Curve> Curves, Diagnosis AfterSft, Diagnosis AfterGrpo);
+
+    private sealed record PipelineB(int RlSteps, List<Curve> Curves, Diagnosis AfterGrpo, Diagnosis AfterSft);
+
+    /// <summary>The seed's base (shipped, or pre-trained here), saved to the run folder and diagnosed.</summary>
+    private SeedBase LoadBase(StudyContext ctx, string metricsDir, int seed)
     {
-        var ceA = new List<Curve>();
-        var rewardB = new List<Curve>();
         var seedDir = Path.Combine(outDir, $"seed-{seed}");
         var baseModel = TaskSetup.BaseModel(preset, ctx.Encoder, ctx.Train, seed, metricsDir, Log);
         TaskSetup.SaveModel(baseModel, ctx.Encoder, Path.Combine(seedDir, "base"));
@@ -92,61 +106,74 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         var belief = LabelProbe.Belief(baseModel, ctx.Encoder, ctx.EvalExamples, LabelProbe.Format.Rl, (preset.Base ?? new BaseSpec()).Thoughts[0]);
         var dBase = Diagnosis.Of(baseModel, ctx, diagnosisSeed);
         Log($"seed {seed}: base greedy accuracy {dBase.GreedyAccuracy:P1}, sampled {dBase.SampledAccuracy:P1} (robust mean@1 {dBase.RobustRl:F3}), label AUC {belief.Auc:F3}");
+        return new SeedBase(seed, seedDir, baseModel, belief, dBase, diagnosisSeed);
+    }
 
-        // ---- SFT-then-RL ----
+    /// <summary>SFT-then-RL (§5.1, Fig. 3a) from the seed's base.</summary>
+    private PipelineA RunSftThenRl(StudyContext ctx, GrpoOptions grpo, SeedBase b)
+    {
+        int seed = b.Seed;
         Log($"seed {seed}: SFT-then-RL");
-        var a = ModelCopy.Trainable(baseModel);
+        var a = ModelCopy.Trainable(b.Model);
         var ta = new StudyContext.Tracker(ctx, a, Seeds.Derive(seed, "eval/sft-then-rl"), TrackAll);
         int sftSteps = ctx.SftStage(ta, seed, $"seed-{seed}-sft-then-rl-sft.jsonl");
         Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {ta.Ce[^1].Value:F3} (base {ta.Ce[0].Value:F3})");
-        TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(seedDir, "sft-then-rl", "after-sft"));
-        var dAfterSft = Diagnosis.Of(a, ctx, diagnosisSeed);
-        var histA = ctx.GrpoStage(ta, seed, new StrictColaReward(), grpo with { MaxSteps = preset.RlStage.MaxSteps }, sftSteps,
+        TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(b.Dir, "sft-then-rl", "after-sft"));
+        var afterSft = Diagnosis.Of(a, ctx, b.DiagnosisSeed);
+        var hist = ctx.GrpoStage(ta, seed, new StrictColaReward(), grpo with { MaxSteps = preset.RlStage.MaxSteps }, sftSteps,
             PaperClaim.SftThenRl, $"seed-{seed}-sft-then-rl-grpo.jsonl");
-        int rlStepsA = histA.Count;
-        Log($"seed {seed}: GRPO done ({rlStepsA} steps, train reward {histA.TakeLast(5).Average(m => m["reward"]):F3}), test CE {ta.Ce[^1].Value:F3}");
-        TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(seedDir, "sft-then-rl", "after-grpo"));
-        var dAfterSftGrpo = Diagnosis.Of(a, ctx, diagnosisSeed);
-        ceA.AddRange(ta.Curves(seed));
+        Log($"seed {seed}: GRPO done ({hist.Count} steps, train reward {hist.TakeLast(5).Average(m => m["reward"]):F3}), test CE {ta.Ce[^1].Value:F3}");
+        TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(b.Dir, "sft-then-rl", "after-grpo"));
+        return new PipelineA(sftSteps, hist.Count, ta.Curves(seed).ToList(), afterSft, Diagnosis.Of(a, ctx, b.DiagnosisSeed));
+    }
 
-        // ---- RL-then-SFT ----
+    /// <summary>RL-then-SFT (§5.2, Fig. 3b) from the seed's base: GRPO until its reward plateaus, then as many SFT steps as SFT-then-RL's.</summary>
+    private PipelineB RunRlThenSft(StudyContext ctx, GrpoOptions grpo, SeedBase sb)
+    {
+        int seed = sb.Seed;
         Log($"seed {seed}: RL-then-SFT");
-        var b = ModelCopy.Trainable(baseModel);
+        var b = ModelCopy.Trainable(sb.Model);
         var tb = new StudyContext.Tracker(ctx, b, Seeds.Derive(seed, "eval/rl-then-sft"), rewards: true);
         var rl = preset.RlStage;
-        Diagnosis? dAfterRl = null;
-        int seedRlSteps = ctx.RlThenSft(tb, seed, new StrictColaReward(), grpo with { MaxSteps = rl.MaxSteps }, h => Plateaued(h, rl), TrackAll,
+        Diagnosis? afterRl = null;
+        int sftSteps = SftTrainer.StepsFor(preset.Sft, ctx.SftTrain.Count);
+        int rlSteps = ctx.RlThenSft(tb, seed, new StrictColaReward(), grpo with { MaxSteps = rl.MaxSteps }, h => Plateaued(h, rl), TrackAll,
             PaperClaim.RlThenSft, $"seed-{seed}-rl-then-sft", sftSteps, () =>
             {
-                TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(seedDir, "rl-then-sft", "after-grpo"));
-                dAfterRl = Diagnosis.Of(b, ctx, diagnosisSeed);
+                TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(sb.Dir, "rl-then-sft", "after-grpo"));
+                afterRl = Diagnosis.Of(b, ctx, sb.DiagnosisSeed);
             });
         Log($"seed {seed}: SFT done, mean@1 robust {tb.Robust[^1].Value:F3}, strict {tb.Strict[^1].Value:F3}");
-        TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(seedDir, "rl-then-sft", "after-sft"));
-        var dRlSft = Diagnosis.Of(b, ctx, diagnosisSeed);
+        TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(sb.Dir, "rl-then-sft", "after-sft"));
+        var curves = new List<Curve> { new(RobustMetric, seed, tb.Robust, rlSteps), new(StrictMetric, seed, tb.Strict, rlSteps) };
+        if (TrackAll) curves.Add(new Curve(CeMetric, seed, tb.Ce, rlSteps));
+        return new PipelineB(rlSteps, curves, afterRl!, Diagnosis.Of(b, ctx, sb.DiagnosisSeed));
+    }
+
+    /// <summary>A seed's testbed checks and mechanism tables from its base and both pipelines.</summary>
+    private static SeedResult Combine(StudyContext ctx, SeedBase sb, PipelineA a, PipelineB b)
+    {
         var mechanisms = new JsonObject
         {
-            ["seed"] = seed,
+            ["seed"] = sb.Seed,
             ["testbed"] = new JsonObject
             {
-                ["base_greedy_accuracy"] = dBase.GreedyAccuracy, ["base_sampled_accuracy"] = dBase.SampledAccuracy, ["base_label_auc"] = belief.Auc,
-                ["base_mean_p_true"] = belief.MeanPTrue, ["base_mean1_robust"] = dBase.RobustRl, ["base_greedy_mean1_robust"] = 2 * dBase.GreedyAccuracy - 1,
-                ["rl_gain_mean1_robust"] = dAfterRl!.RobustRl - dBase.RobustRl, ["sft_drop_mean1_robust"] = dRlSft.RobustRl - dAfterRl.RobustRl,
-                ["sft_label_ce"] = dAfterSft.Ce.Label * LabelTokensPerExample(ctx), ["base_greedy_accuracy_sft_prompt"] = dBase.GreedyAccuracySftPrompt, ["sft_greedy_accuracy_sft_prompt"] = dAfterSft.GreedyAccuracySftPrompt,
-                ["grpo_ce_rise"] = dAfterSftGrpo.Ce.Total - dAfterSft.Ce.Total,
+                ["base_greedy_accuracy"] = sb.Diagnosis.GreedyAccuracy, ["base_sampled_accuracy"] = sb.Diagnosis.SampledAccuracy, ["base_label_auc"] = sb.Belief.Auc,
+                ["base_mean_p_true"] = sb.Belief.MeanPTrue, ["base_mean1_robust"] = sb.Diagnosis.RobustRl, ["base_greedy_mean1_robust"] = 2 * sb.Diagnosis.GreedyAccuracy - 1,
+                ["rl_gain_mean1_robust"] = b.AfterGrpo.RobustRl - sb.Diagnosis.RobustRl, ["sft_drop_mean1_robust"] = b.AfterSft.RobustRl - b.AfterGrpo.RobustRl,
+                ["sft_label_ce"] = a.AfterSft.Ce.Label * LabelTokensPerExample(ctx),
+                ["base_greedy_accuracy_sft_prompt"] = sb.Diagnosis.GreedyAccuracySftPrompt, ["sft_greedy_accuracy_sft_prompt"] = a.AfterSft.GreedyAccuracySftPrompt,
+                ["grpo_ce_rise"] = a.AfterGrpo.Ce.Total - a.AfterSft.Ce.Total,
             },
             ["checkpoints"] = new JsonObject
             {
-                ["base"] = dBase.ToJson(), ["sft_then_rl/after_sft"] = dAfterSft.ToJson(), ["sft_then_rl/after_grpo"] = dAfterSftGrpo.ToJson(),
-                ["rl_then_sft/after_grpo"] = dAfterRl.ToJson(), ["rl_then_sft/after_sft"] = dRlSft.ToJson(),
+                ["base"] = sb.Diagnosis.ToJson(), ["sft_then_rl/after_sft"] = a.AfterSft.ToJson(), ["sft_then_rl/after_grpo"] = a.AfterGrpo.ToJson(),
+                ["rl_then_sft/after_grpo"] = b.AfterGrpo.ToJson(), ["rl_then_sft/after_sft"] = b.AfterSft.ToJson(),
             },
-            [Mechanisms.RlThenSft] = Mechanisms.ToJson(Mechanisms.Drop(dAfterRl, dRlSft)),
-            [Mechanisms.SftThenRl] = Mechanisms.ToJson(Mechanisms.Rise(dAfterSft, dAfterSftGrpo)),
+            [Mechanisms.RlThenSft] = Mechanisms.ToJson(Mechanisms.Drop(b.AfterGrpo, b.AfterSft)),
+            [Mechanisms.SftThenRl] = Mechanisms.ToJson(Mechanisms.Rise(a.AfterSft, a.AfterGrpo)),
         };
-        rewardB.Add(new Curve(RobustMetric, seed, tb.Robust, seedRlSteps));
-        rewardB.Add(new Curve(StrictMetric, seed, tb.Strict, seedRlSteps));
-        if (TrackAll) rewardB.Add(new Curve(CeMetric, seed, tb.Ce, seedRlSteps));
-        return new SeedResult(sftSteps, rlStepsA, seedRlSteps, ceA, rewardB, mechanisms);
+        return new SeedResult(a.SftSteps, a.RlSteps, b.RlSteps, a.Curves, b.Curves, mechanisms);
     }
 
     /// <summary>Completion tokens per SFT-test example (the CE by role is per token; the label CE is per example).</summary>

@@ -4,19 +4,22 @@ namespace Reproduction.Gating;
 
 /// <summary>
 /// `repro baseline record`: turns a (multi-seed) run into a baseline. Tolerances come from the seed spread
-/// measured in that run, never below a floor per metric kind:
-///   curve max-|Δ| = max(floor, 4 × the largest per-step seed standard deviation),
+/// measured in that run, never below a floor per metric kind. The gate compares two seed means (the run's and the
+/// recorded one), whose difference has a standard error of sd·√(2/n) for n seeds; the band is three of those:
+///   curve max-|Δ| = max(floor, 3·√(2/n) × the largest per-step seed standard deviation),
 ///   mean residual = max-|Δ| / 2,
-///   end metric   = max(floor, 4 × its seed standard deviation).
-/// Four standard deviations keep a re-run of the same code inside the band with high probability while
-/// a flipped or vanished effect (≥ 1 nat of CE, ≥ 0.3 of mean@1 in the tiny study) falls outside it.
+///   end metric   = max(floor, 3·√(2/n) × its seed standard deviation).
+/// A band spanning half of what a metric can take or more is refused (<see cref="RequireMeaningful"/>).
 /// </summary>
 public static class BaselineRecorder
 {
-    public const double SpreadMultiplier = 4.0;
+    public const double StandardErrors = 3.0;
 
-    /// <summary>Floors: CE in nats/token (run-to-run BLAS differences move tiny-model CE by ~0.05); ±1 rewards (one flipped answer in 50 is 0.04).</summary>
-    public static double FloorFor(string metric) => metric.Contains("ce", StringComparison.OrdinalIgnoreCase) ? 0.15 : 0.12;
+    /// <summary>Tolerance multiplier of the seed standard deviation for an n-seed baseline: 3·√(2/n).</summary>
+    public static double SpreadMultiplier(int seeds) => StandardErrors * Math.Sqrt(2.0 / Math.Max(1, seeds));
+
+    /// <summary>Floors: CE in nats/token; ±1 rewards' means over 300 prompts × 4 samples (two binomial standard errors).</summary>
+    public static double FloorFor(string metric) => metric.Contains("ce", StringComparison.OrdinalIgnoreCase) ? 0.03 : 0.08;
 
     /// <summary>The values a metric can take: ±1 rewards' means lie in [−1, 1]; a cross-entropy in [0, ∞).</summary>
     public static (double Low, double High) RangeOf(string metric) =>
@@ -35,8 +38,9 @@ public static class BaselineRecorder
     }
 
     public static string Rule =>
-        $"curve max|Δ| = max(floor, {SpreadMultiplier}·max per-step seed std); mean residual = max|Δ|/2; " +
-        $"end metrics = max(floor, {SpreadMultiplier}·seed std); floors: CE {FloorFor("ce")}, rewards {FloorFor("mean1")}";
+        $"curve max|Δ| = max(floor, {StandardErrors}·√(2/n)·max per-step seed std); mean residual = max|Δ|/2; " +
+        $"end metrics = max(floor, {StandardErrors}·√(2/n)·seed std) for n seeds; floors: CE {FloorFor("ce")}, rewards {FloorFor("mean1")}; " +
+        "a band spanning half of a metric's range or more is refused";
 
     public static Baseline Record(RunReport run)
     {
@@ -48,16 +52,16 @@ public static class BaselineRecorder
             {
                 var stats = CurveStatistics.MeanCurve(p.AlignedCurvesOf(metric));
                 double spread = stats.Count == 0 ? 0 : stats.Max(s => s.Stat.StdDev);
-                double maxAbs = Math.Max(FloorFor(metric), SpreadMultiplier * spread);
+                double maxAbs = Math.Max(FloorFor(metric), SpreadMultiplier(run.Seeds.Count) * spread);
                 RequireMeaningful(p.Id, metric, "curve max|Δ|", maxAbs);
                 curves.Add(new BaselineCurve(p.Id, metric, stats.Select(s => s.Step).ToList(),
                     stats.Select(s => s.Stat.Mean).ToList(), maxAbs, maxAbs / 2, p.Stages.Count > 1 ? p.Boundary : null));
                 foreach (var point in Enum.GetValues<CurveStatistics.KeyPoint>())
                 {
                     var s = CurveStatistics.AtKeyPoint(p, metric, point);
-                    RequireMeaningful(p.Id, metric, PointName(point), Math.Max(FloorFor(metric), SpreadMultiplier * s.StdDev));
+                    RequireMeaningful(p.Id, metric, PointName(point), Math.Max(FloorFor(metric), SpreadMultiplier(run.Seeds.Count) * s.StdDev));
                     ends.Add(new BaselineEndMetric(p.Id, metric, PointName(point), s.Mean, s.StdDev, s.N,
-                        Math.Max(FloorFor(metric), SpreadMultiplier * s.StdDev)));
+                        Math.Max(FloorFor(metric), SpreadMultiplier(run.Seeds.Count) * s.StdDev)));
                 }
             }
         }

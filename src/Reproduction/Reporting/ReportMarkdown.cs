@@ -57,6 +57,7 @@ public static class ReportMarkdown
             md.AppendLine($"| {effect.Statement} | {effect.Pipeline} | {change} | {string.Join(", ", perSeed.Select(d => d.ToString("+0.000;-0.000", inv)))} | {(holds ? "yes" : "**no**: " + effect.Missing)} |");
         }
         md.AppendLine();
+        if (run.Mechanisms is { } mechanisms) md.AppendLine(Experiments.Mechanisms.ReportSection(mechanisms));
         md.AppendLine("## Key points").AppendLine();
         md.AppendLine("| pipeline | metric | base | end of stage 1 | end of stage 2 |").AppendLine("|---|---|---|---|---|");
         foreach (var p in run.Pipelines)

@@ -12,7 +12,8 @@ public static class SyntheticRuns
 {
     public const int Boundary = 10, Total = 20;
 
-    public static RunReport Make(string preset = "tiny", int[]? seeds = null, double ceRise = 2.2, double rewardDrop = -0.3, double rewardBase = 0.4)
+    public static RunReport Make(string preset = "tiny", int[]? seeds = null, double ceRise = 2.2, double rewardDrop = -0.3, double rewardBase = 0.4,
+        double rlGain = 0.2, double sftCeDrop = 1.7)
     {
         seeds ??= [1, 2, 3];
         var ce = new List<Curve>();
@@ -23,9 +24,9 @@ public static class SyntheticRuns
             var rng = new Random(seed);
             double Noise() => (rng.NextDouble() - 0.5) * 0.02;
             ce.Add(new Curve("sft_test_ce", seed, Steps().Select(s => new CurvePoint(s,
-                s <= Boundary ? 2.0 - 1.7 * s / Boundary + Noise() : 0.3 + ceRise * (s - Boundary) / (Total - Boundary) + Noise())).ToList()));
+                s <= Boundary ? 2.0 - sftCeDrop * s / Boundary + Noise() : 2.0 - sftCeDrop + ceRise * (s - Boundary) / (Total - Boundary) + Noise())).ToList()));
             robust.Add(new Curve("mean1_robust", seed, Steps().Select(s => new CurvePoint(s,
-                s <= Boundary ? rewardBase + 0.2 * s / Boundary + Noise() : rewardBase + 0.2 + (rewardDrop - 0.2) * (s - Boundary) / (Total - Boundary) + Noise())).ToList()));
+                s <= Boundary ? rewardBase + rlGain * s / Boundary + Noise() : rewardBase + rlGain + (rewardDrop - rlGain) * (s - Boundary) / (Total - Boundary) + Noise())).ToList()));
             strict.Add(new Curve("mean1_strict", seed, Steps().Select(s => new CurvePoint(s, s <= Boundary ? -0.5 + 0.1 * s / Boundary : -1.0)).ToList()));
         }
         return new RunReport(RunReport.CurrentFormat, preset, seeds, new JsonObject { ["device"] = "cpu", ["dtype"] = "float32" },

@@ -2,33 +2,31 @@ using Reproduction.Data;
 using Reproduction.Experiments;
 using Reproduction.Grpo;
 using Reproduction.Rewards;
-using Reproduction.Sft;
 using Reproduction.Text;
 
 namespace Repro.Tests.Grpo;
 
 /// <summary>
-/// GRPO on the synthetic CoLA-style task with the paper's strict reward, from the tiny preset's SFT checkpoint
-/// (seed 2): right after SFT nearly every sample has the empty think block the strict reward scores −1, and GRPO
-/// raises the training reward within a few steps.
+/// GRPO on the synthetic CoLA-style task with the paper's strict reward, from the tiny preset's shipped bases: a base
+/// that knows the grammar but samples unsure answers, so GRPO's groups carry signal and the training reward rises
+/// within a few steps, in every shipped seed.
 /// </summary>
 public sealed class GrpoOnSyntheticColaTests
 {
-    [Fact]
-    public void After_SFT_the_strict_reward_starts_near_minus_one_and_GRPO_raises_it_into_its_recorded_band()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void From_the_shipped_base_GRPO_raises_the_strict_training_reward_within_twelve_steps(int seed)
     {
         var preset = StudyPreset.Load("tiny");
         var (train, test) = TaskSetup.LoadData(preset.Data);
         var encoder = TaskSetup.Encoder(preset, Qwen3Tokenizer.LoadDefault(), ColaTaskFormatter.ColaRl, train.Concat(test).ToList());
-        var model = TaskSetup.BaseModel(preset, encoder, train, seed: 2, metricsDir: null, log: _ => { });
-        new SftTrainer(model, preset.Sft with { Seed = 2, EvalSteps = 0 }, train.Select(encoder.Sft).ToList(), null, encoder.PadId).Train();
-
-        var history = new GrpoTrainer(model, null, preset.GrpoOptions with { Seed = 2, MaxSteps = 12 }, train.Select(encoder.Rl).ToList(),
+        var model = TaskSetup.BaseModel(preset, encoder, train, seed, metricsDir: null, log: _ => { });
+        var history = new GrpoTrainer(model, null, preset.GrpoOptions with { Seed = seed, MaxSteps = 12 }, train.Select(encoder.Rl).ToList(),
             new WeightedReward([new StrictColaReward()]), encoder.Decode).Train();
 
-        // Recorded on this machine (float32, 2 threads): step 1 −0.61, mean of steps 3–12 0.29.
-        double first = history[0]["reward"], later = history.Skip(2).Average(m => m["reward"]);
-        Assert.True(first < -0.3 && later > 0.1 && later - first > 0.5,
-            $"strict reward: step 1 {first:F3}, steps 3-12 {later:F3} ({string.Join(", ", history.Select(m => m["reward"].ToString("F2")))})");
+        double first = history.Take(4).Average(m => m["reward"]), last = history.TakeLast(4).Average(m => m["reward"]);
+        Assert.True(last - first > 0.15, $"strict reward: steps 1-4 {first:F3}, steps 9-12 {last:F3} ({string.Join(", ", history.Select(m => m["reward"].ToString("F2")))})");
     }
 }

@@ -1,9 +1,10 @@
 namespace Repro.Tests.Reliability;
 
 /// <summary>
-/// Same seed, same bits on CPU: two `repro sft --preset tiny-smoke` processes (each pre-training the preset's base
-/// model from the seed, then 6 SFT steps) write the same metrics (less wall-clock fields) and byte-identical
-/// weights and optimizer moments; a different seed does not.
+/// Same seed, same bits on CPU: two `repro sft --preset tiny-smoke` processes (each loading the shipped base of the
+/// seed, then 6 SFT steps) write the same metrics (less wall-clock fields) and byte-identical weights and optimizer
+/// moments; a different seed (another base, another data order) does not. `repro pretrain`'s own bit-identity is
+/// PretrainTests'.
 /// </summary>
 public sealed class DeterminismTests : IDisposable
 {
