@@ -138,7 +138,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
                         if (sftTracker is null)
                         {
                             var a = ModelCopy.Trainable(baseModel);
-                            sftTracker = new Tracker(ctx, a, Seeds.Derive(seed, "eval/sft-then-rl"), rewards: true);
+                            sftTracker = new Tracker(ctx, a, Seeds.Derive(seed, "eval"), rewards: true);
                             ctx.SftStage(sftTracker, seed, $"seed-{seed}-sft.jsonl");
                             Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {sftTracker.Ce[^1].Value:F3}");
                         }
@@ -150,7 +150,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
                         break;
                     case ScheduleKind.RlThenSft:
                     {
-                        var tb = new Tracker(ctx, ModelCopy.Trainable(baseModel), Seeds.Derive(seed, "eval/rl-then-sft"), rewards: true);
+                        var tb = new Tracker(ctx, ModelCopy.Trainable(baseModel), Seeds.Derive(seed, "eval"), rewards: true);
                         rlSteps[v.Id] = ctx.RlThenSft(tb, seed, reward, options, null, trackCe: true, v.Id, prefix, sftSteps);
                         curves[v.Id].AddRange(tb.Curves(seed));
                         break;
@@ -196,7 +196,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
     private Tracker Mixed(StudyContext ctx, Qwen3ForCausalLM baseModel, int seed, AblationVariant v, IReward reward, Grpo.GrpoOptions options, string prefix)
     {
         var m = ModelCopy.Trainable(baseModel);
-        var t = new Tracker(ctx, m, Seeds.Derive(seed, "eval/schedule"), rewards: true);
+        var t = new Tracker(ctx, m, Seeds.Derive(seed, "eval"), rewards: true);
         var sft = new SftTrainer(m, preset.Sft with { Seed = seed }, ctx.SftTrain, null, ctx.Encoder.PadId)
         {
             Metrics = new Training.MetricsLog(Path.Combine(ctx.MetricsDir, $"{prefix}-sft.jsonl")),

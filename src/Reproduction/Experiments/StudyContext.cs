@@ -106,15 +106,15 @@ public sealed class StudyContext
     }
 
     /// <summary>
-    /// The curves of one model along a pipeline: SFT-test CE, and (when tracked) robust and strict mean@1, each evaluation
-    /// sampled with seed base + n for the n-th evaluation, so a fork continues with the same seeds as its parent would.
+    /// The curves of one model along a pipeline: SFT-test CE, and (when tracked) robust and strict mean@1. Every evaluation
+    /// of a pipeline samples with the same seed (common random numbers): an unchanged model scores exactly the same, so
+    /// a change between two points is the model's, not the sampler's, and a fork continues as its parent would.
     /// </summary>
     public sealed class Tracker(StudyContext ctx, Qwen3ForCausalLM model, int seedBase, bool rewards)
     {
         public List<CurvePoint> Ce { get; private init; } = [];
         public List<CurvePoint> Robust { get; private init; } = [];
         public List<CurvePoint> Strict { get; private init; } = [];
-        private int _evalNo;
         public Qwen3ForCausalLM Model => model;
 
         public void AddCe(long step, double value) => Ce.Add(new CurvePoint((int)step, value));
@@ -124,7 +124,7 @@ public sealed class StudyContext
         {
             if (!rewards) return;
             var r = RewardEvaluation.Evaluate(model, ctx.EvalSet, ctx.Encoder.Decode, ctx.EvalRewards,
-                ctx.Sampling with { Seed = (ulong)(seedBase + _evalNo++) }, ctx.Preset.Eval.SamplesPerPrompt, ctx.Preset.Eval.BatchSize);
+                ctx.Sampling with { Seed = (ulong)seedBase }, ctx.Preset.Eval.SamplesPerPrompt, ctx.Preset.Eval.BatchSize);
             Robust.Add(Point(step, r["robust_cola"]));
             Strict.Add(Point(step, r["strict_cola"]));
         }
@@ -132,7 +132,7 @@ public sealed class StudyContext
         private static CurvePoint Point(long step, RewardSummary s) => new((int)step, s.Mean, s.CiLow, s.CiHigh);
 
         /// <summary>A copy of the curves so far, tracking another model (a branch from the same checkpoint).</summary>
-        public Tracker Fork(Qwen3ForCausalLM branch) => new(ctx, branch, seedBase, rewards) { Ce = [.. Ce], Robust = [.. Robust], Strict = [.. Strict], _evalNo = _evalNo };
+        public Tracker Fork(Qwen3ForCausalLM branch) => new(ctx, branch, seedBase, rewards) { Ce = [.. Ce], Robust = [.. Robust], Strict = [.. Strict] };
 
         public IEnumerable<Curve> Curves(int seed, int? boundary = null)
         {

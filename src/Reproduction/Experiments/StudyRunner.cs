@@ -115,7 +115,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         int seed = b.Seed;
         Log($"seed {seed}: SFT-then-RL");
         var a = ModelCopy.Trainable(b.Model);
-        var ta = new StudyContext.Tracker(ctx, a, Seeds.Derive(seed, "eval/sft-then-rl"), TrackAll);
+        var ta = new StudyContext.Tracker(ctx, a, Seeds.Derive(seed, "eval"), TrackAll);
         int sftSteps = ctx.SftStage(ta, seed, $"seed-{seed}-sft-then-rl-sft.jsonl");
         Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {ta.Ce[^1].Value:F3} (base {ta.Ce[0].Value:F3})");
         TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(b.Dir, "sft-then-rl", "after-sft"));
@@ -133,7 +133,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         int seed = sb.Seed;
         Log($"seed {seed}: RL-then-SFT");
         var b = ModelCopy.Trainable(sb.Model);
-        var tb = new StudyContext.Tracker(ctx, b, Seeds.Derive(seed, "eval/rl-then-sft"), rewards: true);
+        var tb = new StudyContext.Tracker(ctx, b, Seeds.Derive(seed, "eval"), rewards: true);
         var rl = preset.RlStage;
         Diagnosis? afterRl = null;
         int sftSteps = SftTrainer.StepsFor(preset.Sft, ctx.SftTrain.Count);

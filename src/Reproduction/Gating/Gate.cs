@@ -28,7 +28,7 @@ public static class Gate
         {
             if (!run.Pipelines.Any(p => p.Id == effect.Pipeline && p.CurvesOf(effect.Metric).Count > 0)) continue;
             var (change, perSeed, holds) = effect.Evaluate(run);
-            checks.Add(new GateCheck($"effect {effect.Id}", $"{(effect.ExpectIncrease ? ">" : "<")} {(effect.ExpectIncrease ? "+" : "−")}{effect.MinChange:G3} in every seed",
+            checks.Add(new GateCheck($"effect {effect.Id}", $"{(effect.ExpectIncrease ? ">" : "<")} {(effect.ExpectIncrease ? "+" : "−")}{effect.MinChange:G3} in every seed, beyond evaluation noise",
                 holds ? $"change {change}" : $"{effect.Missing} (per seed {string.Join(", ", perSeed.Select(d => d.ToString("+0.000;-0.000", System.Globalization.CultureInfo.InvariantCulture)))})", holds));
         }
 

@@ -43,16 +43,19 @@ public static class CurveStatistics
     public enum KeyPoint { Base, EndOfStage1, EndOfStage2 }
 
     /// <summary>The value of a curve at a key point: step 0, the last point at or before the boundary, the last point.</summary>
-    public static double At(Curve curve, int boundary, KeyPoint point)
+    public static double At(Curve curve, int boundary, KeyPoint point) => PointAt(curve, boundary, point).Value;
+
+    /// <summary>The point of a curve at a key point (with its interval when it has one).</summary>
+    public static CurvePoint PointAt(Curve curve, int boundary, KeyPoint point)
     {
         boundary = curve.Boundary ?? boundary;
         var pts = curve.Points.OrderBy(p => p.Step).ToList();
         if (pts.Count == 0) throw new ReproException($"metric '{curve.Metric}', seed {curve.Seed}: empty curve");
         return point switch
         {
-            KeyPoint.Base => pts[0].Step == 0 ? pts[0].Value : throw new ReproException($"metric '{curve.Metric}', seed {curve.Seed}: no step-0 (base model) point"),
-            KeyPoint.EndOfStage1 => pts.LastOrDefault(p => p.Step <= boundary)?.Value ?? throw new ReproException($"metric '{curve.Metric}': no point before the stage boundary {boundary}"),
-            _ => pts[^1].Value,
+            KeyPoint.Base => pts[0].Step == 0 ? pts[0] : throw new ReproException($"metric '{curve.Metric}', seed {curve.Seed}: no step-0 (base model) point"),
+            KeyPoint.EndOfStage1 => pts.LastOrDefault(p => p.Step <= boundary) ?? throw new ReproException($"metric '{curve.Metric}': no point before the stage boundary {boundary}"),
+            _ => pts[^1],
         };
     }
 

@@ -48,7 +48,7 @@ public sealed class StageEffectTests
     {
         var md = ReportMarkdown.Render(SyntheticRuns.Make());
         Assert.DoesNotContain("Not a reproduction", md);
-        Assert.Contains("| GRPO raised robust mean@1 by more than 0.10 | rl-then-sft |", md);
+        Assert.Contains("| GRPO raised robust mean@1 by more than 0.10 and its evaluation noise | rl-then-sft |", md);
         Assert.Contains("**Observed.**", md);
     }
 

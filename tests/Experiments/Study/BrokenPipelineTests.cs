@@ -6,7 +6,7 @@ using Reproduction.Reporting;
 namespace Repro.Tests.Study;
 
 /// <summary>
-/// The gate fails where the science breaks: a short study whose GRPO cannot learn (learning rate 0) or whose SFT
+/// The gate fails where the science breaks: a short study whose GRPO cannot learn (learning rate 1e-12: GRPO refuses 0) or whose SFT
 /// does nothing (learning rate 0, the stage skipped in effect) fails `repro gate` with a line naming the missing
 /// effect, and its report says it is not a reproduction.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed class BrokenPipelineTests : IDisposable
         var (report, dir) = Run("grpo-lr0", p =>
         {
             var grpo = p.Grpo.DeepClone().AsObject();
-            grpo["learning_rate"] = 0.0;
+            grpo["learning_rate"] = 1e-12;
             return p with { Grpo = grpo };
         });
         var failed = Gate.Evaluate(report, null).Where(c => !c.Pass).ToList();
