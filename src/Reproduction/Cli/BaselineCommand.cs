@@ -16,6 +16,7 @@ public static class BaselineCommand
         {
             var baseline = BaselineRecorder.Record(RunReport.Load(parse.GetValue(run)!));
             baseline.Save(parse.GetValue(output)!);
+            foreach (var why in baseline.Refused ?? []) Console.Error.WriteLine($"repro: refused to record {why}");
             Console.WriteLine($"wrote {parse.GetValue(output)} ({baseline.Curves.Count} curves, {baseline.EndMetrics.Count} end metrics). " +
                               "A change to a committed baseline needs its reason in the commit message.");
             return 0;

@@ -64,6 +64,9 @@ public sealed record Baseline(
 {
     public const string CurrentFormat = "repro-baseline-v1";
 
+    /// <summary>The checks this baseline refused to record, each with why (its band would span half of the metric's range): the gate does not pretend to check them.</summary>
+    [JsonPropertyName("refused"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<string>? Refused { get; init; }
+
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public static Baseline Load(string path)

@@ -27,14 +27,14 @@ public static class BaselineRecorder
 
     /// <summary>
     /// A band that spans half of what a metric can take or more cannot tell a working pipeline from a broken one: the
-    /// seed spread that produced it is too wide (an unstable or collapsing run), so such a baseline is refused.
+    /// seed spread that produced it is too wide, so such a check is refused (left out of the baseline, with this reason).
     /// </summary>
-    public static void RequireMeaningful(string pipeline, string metric, string what, double tolerance)
+    public static string? Meaningless(string pipeline, string metric, string what, double tolerance)
     {
         var (lo, hi) = RangeOf(metric);
-        if (2 * tolerance >= (hi - lo) / 2)
-            throw new ReproException($"baseline: {pipeline}/{metric} {what}: tolerance ±{tolerance:G3} spans at least half of the metric's range [{lo}, {hi}]; " +
-                "the seeds disagree too much for a gate to mean anything (an unstable run?): fix the run, do not record it");
+        return 2 * tolerance >= (hi - lo) / 2
+            ? $"{pipeline}/{metric} {what}: tolerance ±{tolerance:G3} would span at least half of the metric's range [{lo}, {hi}]; the seeds disagree too much for this check to mean anything"
+            : null;
     }
 
     public static string Rule =>
@@ -46,6 +46,7 @@ public static class BaselineRecorder
     {
         var curves = new List<BaselineCurve>();
         var ends = new List<BaselineEndMetric>();
+        var refused = new List<string>();
         foreach (var p in run.Pipelines)
         {
             foreach (var metric in p.Metrics.Order(StringComparer.Ordinal))
@@ -53,19 +54,24 @@ public static class BaselineRecorder
                 var stats = CurveStatistics.MeanCurve(p.AlignedCurvesOf(metric));
                 double spread = stats.Count == 0 ? 0 : stats.Max(s => s.Stat.StdDev);
                 double maxAbs = Math.Max(FloorFor(metric), SpreadMultiplier(run.Seeds.Count) * spread);
-                RequireMeaningful(p.Id, metric, "curve max|Δ|", maxAbs);
-                curves.Add(new BaselineCurve(p.Id, metric, stats.Select(s => s.Step).ToList(),
+                if (Meaningless(p.Id, metric, "curve max|Δ|", maxAbs) is { } why) refused.Add(why);
+                else curves.Add(new BaselineCurve(p.Id, metric, stats.Select(s => s.Step).ToList(),
                     stats.Select(s => s.Stat.Mean).ToList(), maxAbs, maxAbs / 2, p.Stages.Count > 1 ? p.Boundary : null));
                 foreach (var point in Enum.GetValues<CurveStatistics.KeyPoint>())
                 {
                     var s = CurveStatistics.AtKeyPoint(p, metric, point);
-                    RequireMeaningful(p.Id, metric, PointName(point), Math.Max(FloorFor(metric), SpreadMultiplier(run.Seeds.Count) * s.StdDev));
+                    if (Meaningless(p.Id, metric, $"at {PointName(point)}", Math.Max(FloorFor(metric), SpreadMultiplier(run.Seeds.Count) * s.StdDev)) is { } pointWhy)
+                    {
+                        refused.Add(pointWhy);
+                        continue;
+                    }
                     ends.Add(new BaselineEndMetric(p.Id, metric, PointName(point), s.Mean, s.StdDev, s.N,
                         Math.Max(FloorFor(metric), SpreadMultiplier(run.Seeds.Count) * s.StdDev)));
                 }
             }
         }
-        return new Baseline(Baseline.CurrentFormat, run.Preset, run.Seeds, Rule, run.Environment.DeepClone().AsObject(), curves, ends);
+        return new Baseline(Baseline.CurrentFormat, run.Preset, run.Seeds, Rule, run.Environment.DeepClone().AsObject(), curves, ends)
+            { Refused = refused.Count > 0 ? refused : null };
     }
 
     public static string PointName(CurveStatistics.KeyPoint p) => p switch

@@ -38,6 +38,7 @@ public static class Gate
                 checks.Add(new GateCheck("preset", baseline.Preset, run.Preset, false));
             foreach (var c in baseline.Curves) checks.AddRange(CheckCurve(run, c));
             foreach (var e in baseline.EndMetrics) checks.Add(CheckEnd(run, e));
+            foreach (var why in baseline.Refused ?? []) checks.Add(new GateCheck("not gated", "—", why, true));
         }
 
         if (paper?["numbers"] is JsonArray numbers)

@@ -12,6 +12,9 @@ public static class ReportMarkdown
 {
     public const string FileName = "report.md";
 
+    /// <summary>A seed whose coupling moved the metric by less than this in the predicted direction is named as one where it was not seen.</summary>
+    public const double AbsentBelow = 0.02;
+
     private static readonly Dictionary<string, string> PaperSays = new()
     {
         ["sft-then-rl-ce-rises"] = "the paper (§5.1, Fig. 3a) reports that the SFT loss \"increases abruptly\" once GRPO starts and ends above the base model's; its values are not given in the text",
@@ -45,6 +48,11 @@ public static class ReportMarkdown
                           $"to {end} at the end of {p.Stages[^1].Name} (change {change.ToString()}, per seed: " +
                           $"{string.Join(", ", p.CurvesOf(claim.Metric).Select(c => (CurveStatistics.At(c, p.Boundary, CurveStatistics.KeyPoint.EndOfStage2) - CurveStatistics.At(c, p.Boundary, CurveStatistics.KeyPoint.EndOfStage1)).ToString("+0.000;-0.000", inv)))}). " +
                           $"The base model's value is {baseline}; the final value is {(claim.ExpectIncrease ? end.Mean > baseline.Mean ? "above" : "not above" : end.Mean < baseline.Mean ? "below" : "not below")} it.");
+            var absent = p.CurvesOf(claim.Metric).Select(c => (c.Seed, Change: CurveStatistics.At(c, p.Boundary, CurveStatistics.KeyPoint.EndOfStage2) - CurveStatistics.At(c, p.Boundary, CurveStatistics.KeyPoint.EndOfStage1)))
+                .Where(x => (claim.ExpectIncrease ? x.Change : -x.Change) < AbsentBelow).ToList();
+            if (absent.Count > 0)
+                md.AppendLine().AppendLine($"Not seen in seed{(absent.Count > 1 ? "s" : "")} {string.Join(", ", absent.Select(x => $"{x.Seed} ({x.Change.ToString("+0.000;-0.000", inv)})"))}: " +
+                    "a finding, not noise to tune away; the mechanism table below says what moved there.");
             md.AppendLine().AppendLine($"For comparison, {PaperSays[claim.Id]}.").AppendLine();
         }
 

@@ -1,4 +1,3 @@
-using Reproduction;
 using Reproduction.Gating;
 using Reproduction.Reporting;
 
@@ -53,7 +52,7 @@ public sealed class StageEffectTests
     }
 
     [Fact]
-    public void Recording_a_baseline_whose_band_would_span_half_a_metric_range_is_refused()
+    public void A_check_whose_band_would_span_half_a_metric_range_is_refused_when_the_baseline_is_recorded()
     {
         var run = SyntheticRuns.Make();
         // One seed's reward curve collapses by 1.2 at the end: the seed spread makes a ±(4·sd) band wider than half of [−1, 1].
@@ -67,9 +66,10 @@ public sealed class StageEffectTests
                 }).ToList(),
             }).ToList(),
         };
-        var e = Assert.Throws<ReproException>(() => BaselineRecorder.Record(collapsed));
-        Assert.Contains("rl-then-sft/mean1_robust", e.Message);
-        Assert.Contains("half of the metric's range", e.Message);
-        BaselineRecorder.Record(run);                                                   // the same run without the collapse records
+        var b = BaselineRecorder.Record(collapsed);
+        Assert.Contains(b.Refused!, r => r.StartsWith("rl-then-sft/mean1_robust at end_stage2", StringComparison.Ordinal) && r.Contains("half of the metric's range"));
+        Assert.DoesNotContain(b.EndMetrics, e => e is { Pipeline: "rl-then-sft", Metric: "mean1_robust", Point: "end_stage2" });
+        Assert.Contains(Gate.Evaluate(collapsed, b), c => c.Check == "not gated" && c.Actual.Contains("mean1_robust"));
+        Assert.Null(BaselineRecorder.Record(run).Refused);                              // the same run without the collapse records every check
     }
 }
