@@ -50,7 +50,12 @@ public sealed class TrainingVerbTests : IDisposable
         Assert.Contains("in_domain_dev.tsv", e.Message);
         Assert.Contains("line 41", e.Message);
 
-        Assert.Equal(0, ReproCli.Run([.. args, "--lenient"]));
+        // --lenient skips (and reports) the row instead; the tiny preset's shipped base has no vocabulary for real CoLA
+        // sentences, so the lenient load is checked where it happens.
+        var warnings = new List<string>();
+        var (train, test) = TaskSetup.LoadData(new DataSpec(), Path.Combine(_dir, "release"), lenient: true, warn: warnings.Add);
+        Assert.Equal(40, test.Count);
+        Assert.Contains(warnings, w => w.Contains("in_domain_dev.tsv"));
     }
 
     [Fact]
