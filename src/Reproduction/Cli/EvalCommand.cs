@@ -17,6 +17,9 @@ namespace Reproduction.Cli;
 /// </summary>
 public static class EvalCommand
 {
+    /// <summary>A number for eval.json, or null where it is undefined (an AUC with one class only).</summary>
+    private static JsonNode? Finite(double x) => double.IsFinite(x) ? JsonValue.Create(x) : null;
+
     public static Command Create()
     {
         var common = new ExperimentOptions();
@@ -79,7 +82,7 @@ public static class EvalCommand
                 {
                     double acc = g.Average(c => c.Rewards.TryGetValue("robust_cola", out var r) ? (r + 1) / 2 : double.NaN);
                     double greedyAcc = greedy.Completions.Where(c => examples[c.PromptIndex].Source == g.Key).Average(c => (c.Rewards["robust_cola"] + 1) / 2);
-                    perSource[g.Key] = new JsonObject { ["sampled_accuracy"] = acc, ["greedy_accuracy"] = greedyAcc, ["prompts"] = g.Select(c => c.PromptIndex).Distinct().Count() };
+                    perSource[g.Key] = new JsonObject { ["sampled_accuracy"] = Finite(acc), ["greedy_accuracy"] = Finite(greedyAcc), ["prompts"] = g.Select(c => c.PromptIndex).Distinct().Count() };
                     table.AddRow($"  {Markup.Escape(g.Key)}", $"sampled {acc:P1}, greedy {greedyAcc:P1}");
                 }
                 json["by_source"] = perSource;
@@ -97,7 +100,7 @@ public static class EvalCommand
                     var belief = LabelProbe.Belief(model, encoder, examples, format, new BaseSpec().Thoughts[0]);
                     probe[format == LabelProbe.Format.Sft ? "sft_format" : "rl_format"] = new JsonObject
                     {
-                        ["auc"] = belief.Auc, ["mean_p_true"] = belief.MeanPTrue, ["argmax_accuracy"] = belief.ArgmaxAccuracy, ["label_ce"] = belief.LabelCe,
+                        ["auc"] = Finite(belief.Auc), ["mean_p_true"] = Finite(belief.MeanPTrue), ["argmax_accuracy"] = Finite(belief.ArgmaxAccuracy), ["label_ce"] = Finite(belief.LabelCe),
                     };
                     table.AddRow($"label belief ({format} format)", $"AUC {belief.Auc:F3}, mean p(true) {belief.MeanPTrue:F3}, argmax accuracy {belief.ArgmaxAccuracy:P1}, label CE {belief.LabelCe:F3} nats");
                 }

@@ -140,7 +140,8 @@ public sealed class VerlPipelineDryRunTests : IDisposable
         Assert.Contains($"--backend fsdp --local_dir {p}/grpo/checkpoints/global_step_6/actor --target_dir {p}/grpo/hf", merger);
         var torchrun = File.ReadAllText(Path.Combine(log, "torchrun.args"));
         Assert.Contains($"model.partial_pretrain={p}/grpo/hf ", torchrun);
-        Assert.Contains("trainer.save_freq=5", torchrun);                                                               // every eval_steps, to evaluate each
+        int evalSteps = StudyPreset.Load("tiny-smoke").Sft.EvalSteps;
+        Assert.Contains($"trainer.save_freq={evalSteps}", torchrun);                                                               // every eval_steps, to evaluate each
         Assert.Equal(2, File.ReadAllLines(Path.Combine(log, "repro.args")).Length);                                    // global_step_2 and global_step_4
 
         var logs = new List<VerlLogSource>

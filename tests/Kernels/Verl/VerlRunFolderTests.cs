@@ -40,7 +40,7 @@ public sealed class VerlRunFolderTests : IDisposable
         Assert.Equal(expected.Append(VerlRunFolder.ManifestFile).Order(StringComparer.Ordinal), onDisk);
         Assert.Equal(VerlRewardModule.PythonSource, File.ReadAllText(Path.Combine(result.Folder, "reward", "cola_reward.py")));
         Assert.Equal("tiny-smoke", StudyPreset.Load(Path.Combine(result.Folder, "preset.json")).Name);
-        Assert.Equal((320, 60), (result.TrainRows, result.TestRows));
+        Assert.Equal((Smoke.Value.Data.TrainSize, Smoke.Value.Data.TestSize), (result.TrainRows, result.TestRows));
     }
 
     [Fact]
