@@ -86,21 +86,21 @@ public sealed class VerlConfigMappingTests
         Assert.Contains(unsupported, u => u.StartsWith("sft: lr_scheduler_type=linear", StringComparison.Ordinal));
     }
 
-    /// <summary>The fields named in the first column of the README table under `heading`.</summary>
-    private static IReadOnlyList<string> ReadmeTableFields(string heading)
+    /// <summary>The fields named in the first column of the docs/options.md table under `heading`.</summary>
+    private static IReadOnlyList<string> DocsTableFields(string heading)
     {
-        var lines = File.ReadAllLines(Path.Combine(global::Repro.Tests.SharedData.RepoRoot, "README.md"));
+        var lines = File.ReadAllLines(Path.Combine(global::Repro.Tests.SharedData.RepoRoot, "docs", "options.md"));
         int start = Array.IndexOf(lines, heading);
-        Assert.True(start >= 0, $"README has no heading '{heading}'");
+        Assert.True(start >= 0, $"docs/options.md has no heading '{heading}'");
         return lines.Skip(start + 1).TakeWhile(l => !l.StartsWith('#')).Where(l => l.StartsWith("| `", StringComparison.Ordinal))
             .SelectMany(l => System.Text.RegularExpressions.Regex.Matches(l.Split('|')[1], "`([a-z0-9_]+)`").Select(m => m.Groups[1].Value)).ToList();
     }
 
     [Fact]
-    public void The_readme_tables_list_every_grpo_and_sft_option()
+    public void The_options_tables_in_the_docs_list_every_grpo_and_sft_option()
     {
-        Assert.Equal(JsonFields(typeof(GrpoOptions)).Order(StringComparer.Ordinal), ReadmeTableFields("### `GrpoOptions` ↔ TRL ↔ verl").Order(StringComparer.Ordinal));
-        Assert.Equal(JsonFields(typeof(SftOptions)).Order(StringComparer.Ordinal), ReadmeTableFields("### `SftOptions` ↔ TRL ↔ verl").Order(StringComparer.Ordinal));
+        Assert.Equal(JsonFields(typeof(GrpoOptions)).Order(StringComparer.Ordinal), DocsTableFields("## `GrpoOptions` ↔ TRL ↔ verl").Order(StringComparer.Ordinal));
+        Assert.Equal(JsonFields(typeof(SftOptions)).Order(StringComparer.Ordinal), DocsTableFields("## `SftOptions` ↔ TRL ↔ verl").Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed record VerlFieldMapping<TOptions, TContext>(
 /// <c>verl.trainer.main_ppo</c> (ppo_trainer.yaml: <c>actor_rollout_ref.*</c>, <c>algorithm.*</c>, <c>data.*</c>,
 /// <c>trainer.*</c>) and every <see cref="SftOptions"/> field ↔ <c>verl.trainer.fsdp_sft_trainer</c> (sft_trainer.yaml:
 /// <c>data.*</c>, <c>optim.*</c>, <c>trainer.*</c>, <c>model.*</c>). <see cref="VerlScripts"/> writes the overrides
-/// built here; the README's tables say the same in words (a test checks every option has an entry).
+/// built here; the tables of docs/options.md say the same in words (a test checks every option has an entry).
 /// Key names as in verl's ppo_trainer.yaml / sft_trainer.yaml (volcengine/verl, 2025); differences in core_algos.py
 /// at b178a3c as cited in <see cref="GrpoOptions"/>.
 /// </summary>

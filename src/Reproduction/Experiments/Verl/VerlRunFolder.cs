@@ -135,7 +135,7 @@ public static class VerlRunFolder
         md.AppendLine("```").AppendLine();
         md.AppendLine("Each pipeline prints the `repro import verl` command that brings its logs back; then `repro report` and `repro gate` work on it as on a local run.").AppendLine();
         md.AppendLine("## What verl cannot express for this preset").AppendLine();
-        if (unsupported.Count == 0) md.AppendLine("Nothing beyond the documented differences (repro's README, \"`GrpoOptions` ↔ TRL ↔ verl\").");
+        if (unsupported.Count == 0) md.AppendLine("Nothing beyond the documented differences (repro's docs/options.md, \"`GrpoOptions` ↔ TRL ↔ verl\").");
         else foreach (var u in unsupported) md.AppendLine($"- {u}");
         return md.ToString();
     }
