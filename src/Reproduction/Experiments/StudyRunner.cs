@@ -22,8 +22,9 @@ namespace Reproduction.Experiments;
 ///   SFT-then-RL (§5.1, Fig. 3a): base → SFT → GRPO (strict reward), SFT-test CE tracked through both stages.
 ///   RL-then-SFT (§5.2, Fig. 3b): base → GRPO until the reward plateaus (or the step cap) → SFT, mean@1 under
 ///   the robust and the strict reward (T 0.6, top-p 0.95) tracked through both stages.
-/// Writes the run folder: report.json/md, the two figures, metrics/*.jsonl, and a model folder at every stage
-/// boundary (seed-N/PIPELINE/{base,after-STAGE}).
+/// Writes the run folder: report.json/md, the two figures, metrics/*.jsonl, their TensorBoard runs and the evaluation
+/// curves' (tensorboard/, one run per pipeline and seed), and a model folder at every stage boundary
+/// (seed-N/PIPELINE/{base,after-STAGE}).
 /// </summary>
 public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList<int> seeds, Action<string> log)
 {
@@ -60,7 +61,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             // ---- SFT-then-RL ----
             Log($"seed {seed}: SFT-then-RL");
             var a = ModelCopy.Trainable(baseModel);
-            var ta = new StudyContext.Tracker(ctx, a, seed * 100_000 + 50_000, TrackAll);
+            var ta = new StudyContext.Tracker(ctx, a, seed * 100_000 + 50_000, TrackAll) { Board = ctx.EvalBoard($"seed-{seed}-sft-then-rl") };
             sftSteps = ctx.SftStage(ta, seed, $"seed-{seed}-sft-then-rl-sft.jsonl");
             Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {ta.Ce[^1].Value:F3} (base {ta.Ce[0].Value:F3})");
             TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(seedDir, "sft-then-rl", "after-sft"));
@@ -74,7 +75,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             // ---- RL-then-SFT ----
             Log($"seed {seed}: RL-then-SFT");
             var b = ModelCopy.Trainable(baseModel);
-            var tb = new StudyContext.Tracker(ctx, b, seed * 100_000, rewards: true);
+            var tb = new StudyContext.Tracker(ctx, b, seed * 100_000, rewards: true) { Board = ctx.EvalBoard($"seed-{seed}-rl-then-sft") };
             var rl = preset.RlStage;
             int seedRlSteps = ctx.RlThenSft(tb, seed, new StrictColaReward(), grpo with { MaxSteps = rl.MaxSteps }, h => Plateaued(h, rl), TrackAll,
                 PaperClaim.RlThenSft, $"seed-{seed}-rl-then-sft", sftSteps, () => TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(seedDir, "rl-then-sft", "after-grpo")));

@@ -78,7 +78,7 @@ public static class TaskSetup
                 MaxSteps = spec.Steps, LearningRate = spec.LearningRate, PerDeviceTrainBatchSize = spec.BatchSize, GradientAccumulationSteps = 1,
                 WarmupRatio = 0.05, LrSchedulerType = "cosine", EvalSteps = 0, Seed = seed, MaxLength = preset.Sft.MaxLength,
             };
-            new SftTrainer(model, options, corpus, null, encoder.PadId) { Metrics = metricsDir is null ? null : new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-base-pretrain.jsonl")) }.Train();
+            new SftTrainer(model, options, corpus, null, encoder.PadId) { Metrics = metricsDir is null ? null : MetricsLog.InRunFolder(metricsDir, $"seed-{seed}-base-pretrain.jsonl") }.Train();
             log($"seed {seed}: base model pre-trained ({spec.Steps} steps, {config.VocabSize}-token vocabulary, {model.parameters().Sum(p => p.numel()):N0} parameters)");
         }
         return model;
