@@ -15,7 +15,7 @@ public static class GrpoCommand
     public static Command Create()
     {
         var common = new ExperimentOptions();
-        var output = new Option<string>("--out") { Description = "Output folder: checkpoint-N/, metrics.jsonl, final/", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder: checkpoint-N/, metrics.jsonl, tensorboard/grpo/, final/", Required = true };
         var options = new Option<string?>("--options") { Description = "GrpoOptions JSON (TRL/verl names); default: the preset's, else TRL's defaults" };
         var maxSteps = new Option<int?>("--max-steps") { Description = "max_steps" };
         var lr = new Option<double?>("--lr") { Description = "learning_rate" };
@@ -47,7 +47,7 @@ public static class GrpoCommand
             ProgressTask? task = null;
             var trainer = new GrpoTrainer(model, o.Beta != 0 ? ModelCopy.Frozen(model) : null, o, train.Select(encoder.Rl).ToList(), new WeightedReward([r]), encoder.Decode)
             {
-                OutputDir = dir, ResumeFrom = parse.GetValue(resume), SkipNonFinite = parse.GetValue(skip), Metrics = new MetricsLog(Path.Combine(dir, "metrics.jsonl")), Warn = log,
+                OutputDir = dir, ResumeFrom = parse.GetValue(resume), SkipNonFinite = parse.GetValue(skip), Metrics = new MetricsLog(Path.Combine(dir, "metrics.jsonl"), TensorBoardLog.InRunFolder(dir, "grpo")), Warn = log,
                 TokenizerFolder = parse.GetValue(common.Model),                      // its tokenizer files go into each checkpoint
                 OnStep = m =>
                 {

@@ -13,7 +13,7 @@ public static class SftCommand
     public static Command Create()
     {
         var common = new ExperimentOptions();
-        var output = new Option<string>("--out") { Description = "Output folder: checkpoint-N/, metrics.jsonl, final/", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder: checkpoint-N/, metrics.jsonl, tensorboard/sft/, final/", Required = true };
         var options = new Option<string?>("--options") { Description = "SftOptions JSON (HF/TRL names); default: the preset's, else the public setup's" };
         var epochs = new Option<int?>("--epochs") { Description = "num_train_epochs" };
         var maxSteps = new Option<int?>("--max-steps") { Description = "max_steps (overrides epochs)" };
@@ -49,7 +49,7 @@ public static class SftCommand
             ProgressTask? task = null;
             var trainer = new SftTrainer(model, o, sftTrain, sftTest, encoder.PadId)
             {
-                OutputDir = dir, ResumeFrom = parse.GetValue(resume), Metrics = new MetricsLog(Path.Combine(dir, "metrics.jsonl")), Warn = log,
+                OutputDir = dir, ResumeFrom = parse.GetValue(resume), Metrics = new MetricsLog(Path.Combine(dir, "metrics.jsonl"), TensorBoardLog.InRunFolder(dir, "sft")), Warn = log,
                 TokenizerFolder = parse.GetValue(common.Model),                      // its tokenizer files go into each checkpoint
                 OnStep = m =>
                 {

@@ -138,11 +138,11 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
                         if (sftTracker is null)
                         {
                             var a = ModelCopy.Trainable(baseModel);
-                            sftTracker = new Tracker(ctx, a, Seeds.Derive(seed, "eval"), rewards: true);
+                            sftTracker = new Tracker(ctx, a, Seeds.Derive(seed, "eval"), rewards: true) { Board = ctx.EvalBoard($"seed-{seed}-sft") };
                             ctx.SftStage(sftTracker, seed, $"seed-{seed}-sft.jsonl");
                             Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {sftTracker.Ce[^1].Value:F3}");
                         }
-                        var t = sftTracker.Fork(ModelCopy.Trainable(sftTracker.Model));
+                        var t = sftTracker.Fork(ModelCopy.Trainable(sftTracker.Model), ctx.EvalBoard(prefix));
                         var hist = ctx.GrpoStage(t, seed, reward, options, sftSteps, v.Id, $"{prefix}-grpo.jsonl");
                         rlSteps[v.Id] = hist.Count;
                         curves[v.Id].AddRange(t.Curves(seed));
@@ -150,7 +150,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
                         break;
                     case ScheduleKind.RlThenSft:
                     {
-                        var tb = new Tracker(ctx, ModelCopy.Trainable(baseModel), Seeds.Derive(seed, "eval"), rewards: true);
+                        var tb = new Tracker(ctx, ModelCopy.Trainable(baseModel), Seeds.Derive(seed, "eval"), rewards: true) { Board = ctx.EvalBoard(prefix) };
                         rlSteps[v.Id] = ctx.RlThenSft(tb, seed, reward, options, null, trackCe: true, v.Id, prefix, sftSteps);
                         curves[v.Id].AddRange(tb.Curves(seed));
                         break;
@@ -196,10 +196,10 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
     private Tracker Mixed(StudyContext ctx, Qwen3ForCausalLM baseModel, int seed, AblationVariant v, IReward reward, Grpo.GrpoOptions options, string prefix)
     {
         var m = ModelCopy.Trainable(baseModel);
-        var t = new Tracker(ctx, m, Seeds.Derive(seed, "eval"), rewards: true);
+        var t = new Tracker(ctx, m, Seeds.Derive(seed, "eval"), rewards: true) { Board = ctx.EvalBoard(prefix) };
         var sft = new SftTrainer(m, preset.Sft with { Seed = seed }, ctx.SftTrain, null, ctx.Encoder.PadId)
         {
-            Metrics = new Training.MetricsLog(Path.Combine(ctx.MetricsDir, $"{prefix}-sft.jsonl")),
+            Metrics = ctx.Metrics($"{prefix}-sft.jsonl"),
         };
         int s = sft.TotalSteps, r = options.MaxSteps;
         t.AddCe(0);
@@ -210,7 +210,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
             int k = (int)v.Schedule.Parameter, rounds = (r + k - 1) / k;
             var grpoTrainer = new Grpo.GrpoTrainer(m, options.Beta != 0 ? ModelCopy.Frozen(m) : null, options with { Seed = seed, EvalSteps = null }, ctx.RlTrain, new WeightedReward([reward]), ctx.Encoder.Decode)
             {
-                Metrics = new Training.MetricsLog(Path.Combine(ctx.MetricsDir, $"{prefix}-grpo.jsonl")),
+                Metrics = ctx.Metrics($"{prefix}-grpo.jsonl"),
             };
             using var sftSession = sft.Open();
             using var grpoSession = grpoTrainer.Open();
@@ -240,7 +240,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
             long Global(long j) => j * (s + r) / r;
             var joint = new Grpo.GrpoTrainer(m, options.Beta != 0 ? ModelCopy.Frozen(m) : null, options with { Seed = seed }, ctx.RlTrain, new WeightedReward([reward]), ctx.Encoder.Decode)
             {
-                Metrics = new Training.MetricsLog(Path.Combine(ctx.MetricsDir, $"{prefix}-joint.jsonl")),
+                Metrics = ctx.Metrics($"{prefix}-joint.jsonl"),
                 ExtraLoss = Extra,
                 OnEval = j => { if (j > 0) { t.AddCe(Global(j)); t.Rewards(Global(j)); } },
             };

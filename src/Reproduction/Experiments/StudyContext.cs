@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Reproduction.Data;
 using Reproduction.Evaluation;
 using Reproduction.Grpo;
@@ -66,6 +67,15 @@ public sealed class StudyContext
     /// <summary>The held-out sentences mean@1 is measured on.</summary>
     public IReadOnlyList<ColaExample> EvalExamples => Test.Take(Preset.Data.EvalPrompts > 0 ? Preset.Data.EvalPrompts : Test.Count).ToList();
 
+    /// <summary>The run folder (the parent of metrics/).</summary>
+    public string RunFolder => Path.GetDirectoryName(Path.GetFullPath(MetricsDir)) ?? MetricsDir;
+
+    /// <summary>A training metrics file in metrics/, mirrored to tensorboard/ (<see cref="MetricsLog.InRunFolder"/>).</summary>
+    public MetricsLog Metrics(string fileName) => MetricsLog.InRunFolder(MetricsDir, fileName);
+
+    /// <summary>The TensorBoard run of a pipeline's evaluation curves (<see cref="Tracker"/>): tensorboard/NAME-eval.</summary>
+    public TensorBoardLog EvalBoard(string name) => TensorBoardLog.InRunFolder(RunFolder, $"{name}-eval");
+
     public double Ce(Qwen3ForCausalLM model) =>
         CrossEntropy.Evaluate(model, SftTest, Encoder.PadId, Preset.Sft.MaxLength, Preset.Sft.PerDeviceEvalBatchSize).MeanTokenNll;
 
@@ -109,6 +119,7 @@ public sealed class StudyContext
     /// The curves of one model along a pipeline: SFT-test CE, and (when tracked) robust and strict mean@1. Every evaluation
     /// of a pipeline samples with the same seed (common random numbers): an unchanged model scores exactly the same, so
     /// a change between two points is the model's, not the sampler's, and a fork continues as its parent would.
+    /// Each point is also written to <see cref="Board"/> when there is one (tags: the report's metric names).
     /// </summary>
     public sealed class Tracker(StudyContext ctx, Qwen3ForCausalLM model, int seedBase, bool rewards)
     {
@@ -117,7 +128,15 @@ public sealed class StudyContext
         public List<CurvePoint> Strict { get; private init; } = [];
         public Qwen3ForCausalLM Model => model;
 
-        public void AddCe(long step, double value) => Ce.Add(new CurvePoint((int)step, value));
+        /// <summary>The TensorBoard run of these curves, or null.</summary>
+        public TensorBoardLog? Board { get; init; }
+
+        public void AddCe(long step, double value)
+        {
+            Ce.Add(new CurvePoint((int)step, value));
+            Board?.Write(new JsonObject { ["step"] = step, [StudyRunner.CeMetric] = value });
+        }
+
         public void AddCe(long step) => AddCe(step, ctx.Ce(model));
 
         public void Rewards(long step)
@@ -127,12 +146,14 @@ public sealed class StudyContext
                 ctx.Sampling with { Seed = (ulong)seedBase }, ctx.Preset.Eval.SamplesPerPrompt, ctx.Preset.Eval.BatchSize);
             Robust.Add(Point(step, r["robust_cola"]));
             Strict.Add(Point(step, r["strict_cola"]));
+            Board?.Write(new JsonObject { ["step"] = step, [StudyRunner.RobustMetric] = Robust[^1].Value, [StudyRunner.StrictMetric] = Strict[^1].Value });
         }
 
         private static CurvePoint Point(long step, RewardSummary s) => new((int)step, s.Mean, s.CiLow, s.CiHigh);
 
-        /// <summary>A copy of the curves so far, tracking another model (a branch from the same checkpoint).</summary>
-        public Tracker Fork(Qwen3ForCausalLM branch) => new(ctx, branch, seedBase, rewards) { Ce = [.. Ce], Robust = [.. Robust], Strict = [.. Strict] };
+        /// <summary>A copy of the curves so far, tracking another model (a branch from the same checkpoint), written from now on to <paramref name="board"/>.</summary>
+        public Tracker Fork(Qwen3ForCausalLM branch, TensorBoardLog? board = null) =>
+            new(ctx, branch, seedBase, rewards) { Ce = [.. Ce], Robust = [.. Robust], Strict = [.. Strict], Board = board };
 
         public IEnumerable<Curve> Curves(int seed, int? boundary = null)
         {
@@ -149,7 +170,7 @@ public sealed class StudyContext
         t.Rewards(0);
         var sft = new SftTrainer(t.Model, Preset.Sft with { Seed = seed }, SftTrain, SftTest, Encoder.PadId)
         {
-            Metrics = new MetricsLog(Path.Combine(MetricsDir, metricsFile)),
+            Metrics = Metrics(metricsFile),
             OnStep = m => { if (m.EvalCe is { } v) t.AddCe(m.Step, v); },
             OnEval = t.Rewards,
         };
@@ -164,7 +185,7 @@ public sealed class StudyContext
         var trainer = new GrpoTrainer(t.Model, grpo.Beta != 0 ? ModelCopy.Frozen(t.Model) : null, grpo with { Seed = seed }, RlTrain, new WeightedReward([reward]), Encoder.Decode)
         {
             StepOffset = sftSteps,
-            Metrics = new MetricsLog(Path.Combine(MetricsDir, metricsFile)),
+            Metrics = Metrics(metricsFile),
             OnEval = step => { if (step > sftSteps) { t.AddCe(step); t.Rewards(step); BridgeAt(bridge, t.Model, step); } },
         };
         return trainer.Train();
@@ -187,7 +208,7 @@ public sealed class StudyContext
         }
         var rlTrainer = new GrpoTrainer(t.Model, grpo.Beta != 0 ? ModelCopy.Frozen(t.Model) : null, grpo with { Seed = seed }, RlTrain, new WeightedReward([reward]), Encoder.Decode)
         {
-            Metrics = new MetricsLog(Path.Combine(MetricsDir, $"{metricsPrefix}-grpo.jsonl")),
+            Metrics = Metrics($"{metricsPrefix}-grpo.jsonl"),
             OnEval = Evaluate,
             StopWhen = stopWhen,
         };
@@ -198,7 +219,7 @@ public sealed class StudyContext
         new SftTrainer(t.Model, Preset.Sft with { Seed = seed }, SftTrain, null, Encoder.PadId)
         {
             StepOffset = rlSteps,
-            Metrics = new MetricsLog(Path.Combine(MetricsDir, $"{metricsPrefix}-sft.jsonl")),
+            Metrics = Metrics($"{metricsPrefix}-sft.jsonl"),
             OnEval = Evaluate,
         }.Train();
         return rlSteps;

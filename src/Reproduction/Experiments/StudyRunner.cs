@@ -22,8 +22,9 @@ namespace Reproduction.Experiments;
 ///   SFT-then-RL (§5.1, Fig. 3a): base → SFT → GRPO (strict reward), SFT-test CE tracked through both stages.
 ///   RL-then-SFT (§5.2, Fig. 3b): base → GRPO until the reward plateaus (or the step cap) → SFT, mean@1 under
 ///   the robust and the strict reward (T 0.6, top-p 0.95) tracked through both stages.
-/// Writes the run folder: report.json/md, the two figures, metrics/*.jsonl, and a model folder at every stage
-/// boundary (seed-N/PIPELINE/{base,after-STAGE}).
+/// Writes the run folder: report.json/md, the two figures, metrics/*.jsonl, their TensorBoard runs and the evaluation
+/// curves' (tensorboard/, one run per pipeline and seed), and a model folder at every stage boundary
+/// (seed-N/PIPELINE/{base,after-STAGE}).
 /// </summary>
 public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList<int> seeds, Action<string> log)
 {
@@ -115,7 +116,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         int seed = b.Seed;
         Log($"seed {seed}: SFT-then-RL");
         var a = ModelCopy.Trainable(b.Model);
-        var ta = new StudyContext.Tracker(ctx, a, Seeds.Derive(seed, "eval"), TrackAll);
+        var ta = new StudyContext.Tracker(ctx, a, Seeds.Derive(seed, "eval"), TrackAll) { Board = ctx.EvalBoard($"seed-{seed}-sft-then-rl") };
         int sftSteps = ctx.SftStage(ta, seed, $"seed-{seed}-sft-then-rl-sft.jsonl");
         Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {ta.Ce[^1].Value:F3} (base {ta.Ce[0].Value:F3})");
         TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(b.Dir, "sft-then-rl", "after-sft"));
@@ -133,7 +134,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         int seed = sb.Seed;
         Log($"seed {seed}: RL-then-SFT");
         var b = ModelCopy.Trainable(sb.Model);
-        var tb = new StudyContext.Tracker(ctx, b, Seeds.Derive(seed, "eval"), rewards: true);
+        var tb = new StudyContext.Tracker(ctx, b, Seeds.Derive(seed, "eval"), rewards: true) { Board = ctx.EvalBoard($"seed-{seed}-rl-then-sft") };
         var rl = preset.RlStage;
         Diagnosis? afterRl = null;
         int sftSteps = SftTrainer.StepsFor(preset.Sft, ctx.SftTrain.Count);

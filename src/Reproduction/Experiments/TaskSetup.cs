@@ -115,7 +115,7 @@ public static class TaskSetup
                 MaxSteps = phase.Steps, LearningRate = phase.LearningRate, PerDeviceTrainBatchSize = phase.BatchSize, GradientAccumulationSteps = 1,
                 WarmupRatio = phase.WarmupRatio, LrSchedulerType = "cosine", EvalSteps = 0, Seed = phaseSeed, MaxLength = preset.Sft.MaxLength,
             };
-            var metrics = metricsDir is null ? null : new MetricsLog(Path.Combine(metricsDir, $"seed-{seed}-base-{(phase.Name.Length > 0 ? phase.Name : $"phase-{i}")}.jsonl"));
+            var metrics = metricsDir is null ? null : MetricsLog.InRunFolder(metricsDir, $"seed-{seed}-base-{(phase.Name.Length > 0 ? phase.Name : $"phase-{i}")}.jsonl");
             new SftTrainer(model, options, corpus, null, encoder.PadId) { Metrics = metrics }.Train();
             afterPhase?.Invoke(i, model);
             log($"seed {seed}: base phase {i} '{phase.Name}' done ({phase.Steps} steps, label accuracy {phase.LabelAccuracy})");

@@ -9,7 +9,7 @@ namespace Repro.Tests.Reliability;
 /// at seeded moments (after the first logged step, while a checkpoint is being written, at a random time), each
 /// time resumed with `--resume auto`. The interrupted run must end with the same metrics (less wall-clock fields)
 /// and the same bytes of weights and optimizer moments as an uninterrupted run, and no incomplete checkpoint may
-/// ever be visible or picked up.
+/// ever be visible or picked up. The TensorBoard run beside metrics.jsonl ends with the same scalars too, each step once.
 /// </summary>
 public sealed class CrashConsistencyTests : IDisposable
 {
@@ -86,6 +86,9 @@ public sealed class CrashConsistencyTests : IDisposable
 
         Assert.Empty(RunFolder.Temporaries(crashed));                                   // the resume removed what the kills left
         Assert.Equal(RunFolder.MetricsWithoutTiming(straight), RunFolder.MetricsWithoutTiming(crashed));
+        var board = RunFolder.TensorBoardWithoutTiming(straight, args[0]);
+        Assert.NotEmpty(board);
+        Assert.Equal(board, RunFolder.TensorBoardWithoutTiming(crashed, args[0]));
         Assert.Equal(RunFolder.Checkpoints(straight).Select(c => c.Step), RunFolder.Checkpoints(crashed).Select(c => c.Step));
         var (a, b) = (TrainerCheckpoint.PathFor(straight, finalStep), TrainerCheckpoint.PathFor(crashed, finalStep));
         Assert.True(RunFolder.Weights(a).AsSpan().SequenceEqual(RunFolder.Weights(b)), "final checkpoint weights differ");

@@ -43,6 +43,27 @@ public sealed class StudySmokeTests(SmokeStudyFixture run) : IClassFixture<Smoke
     }
 
     [Fact]
+    public void Every_metrics_file_and_every_pipelines_evaluation_curves_have_a_tensorboard_run_with_their_values()
+    {
+        var metricsFiles = Directory.GetFiles(Path.Combine(run.Dir, "metrics"));
+        var runs = Directory.GetDirectories(Path.Combine(run.Dir, Reproduction.Training.TensorBoardLog.FolderName)).Select(Path.GetFileName).Order().ToArray();
+        Assert.Equal(metricsFiles.Select(Path.GetFileNameWithoutExtension).Concat(["seed-1-rl-then-sft-eval", "seed-1-sft-then-rl-eval"]).Order(), runs);
+
+        foreach (var file in metricsFiles)
+        {
+            var expected = new Reproduction.Training.MetricsLog(file).Read().SelectMany(line => line
+                .Where(kv => kv.Key != "step" && kv.Value is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number)
+                .Select(kv => (kv.Key, line["step"]!.GetValue<long>(), (float)kv.Value!.GetValue<double>())));
+            var board = TensorBoardEvents.ScalarsOf(Path.Combine(run.Dir, "tensorboard", Path.GetFileNameWithoutExtension(file)));
+            Assert.Equal(expected, board.Select(s => (s.Tag, s.Step, s.Value)));
+        }
+
+        var robust = run.Report.Pipeline(PaperClaim.RlThenSft).CurvesOf(StudyRunner.RobustMetric).Single().Points;
+        var eval = TensorBoardEvents.ScalarsOf(Path.Combine(run.Dir, "tensorboard", "seed-1-rl-then-sft-eval")).Where(s => s.Tag == StudyRunner.RobustMetric);
+        Assert.Equal(robust.Select(p => ((long)p.Step, (float)p.Value)), eval.Select(s => (s.Step, s.Value)));
+    }
+
+    [Fact]
     public void The_report_has_the_same_structure_with_numbers_scrubbed()
     {
         var md = File.ReadAllText(Path.Combine(run.Dir, ReportMarkdown.FileName));
