@@ -46,7 +46,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         torch.set_num_threads(Math.Max(1, System.Environment.ProcessorCount));
 
         var ctx = new StudyContext(preset, metricsDir, Bridge, Log);
-        var grpo = preset.GrpoOptions;
+        var grpo = preset.Grpo;
         var ceA = new List<Curve>();
         var rewardB = new List<Curve>();
         int sftSteps = 0, rlStepsA = 0, rlStepsB = 0;

@@ -23,7 +23,7 @@ public sealed class GrpoOnSyntheticColaTests
         var model = TaskSetup.BaseModel(preset, encoder, train, seed: 2, metricsDir: null, log: _ => { });
         new SftTrainer(model, preset.Sft with { Seed = 2, EvalSteps = 0 }, train.Select(encoder.Sft).ToList(), null, encoder.PadId).Train();
 
-        var history = new GrpoTrainer(model, null, preset.GrpoOptions with { Seed = 2, MaxSteps = 12 }, train.Select(encoder.Rl).ToList(),
+        var history = new GrpoTrainer(model, null, preset.Grpo with { Seed = 2, MaxSteps = 12 }, train.Select(encoder.Rl).ToList(),
             new WeightedReward([new StrictColaReward()]), encoder.Decode).Train();
 
         // Recorded on this machine (float32, 2 threads): step 1 −0.61, mean of steps 3–12 0.29.

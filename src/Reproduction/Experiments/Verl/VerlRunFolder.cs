@@ -44,7 +44,7 @@ public static class VerlRunFolder
     public static VerlExportResult Export(StudyPreset preset, string outDir, bool overwrite = false, string? data = null)
     {
         var (train, test) = TaskSetup.LoadData(preset.Data, data);
-        var grpo = preset.GrpoOptions;
+        var grpo = preset.Grpo;
         var unsupported = VerlConfigMapping.Unsupported(grpo, preset.Sft);
         var scripts = VerlScripts.Generate(preset);
         IReadOnlyList<FolderManifest.Entry> files = [];
@@ -78,7 +78,7 @@ public static class VerlRunFolder
 
     private static JsonObject Manifest(StudyPreset preset, int trainRows, int testRows, IReadOnlyList<string> unsupported, IReadOnlyList<FolderManifest.Entry> files)
     {
-        var grpo = preset.GrpoOptions;
+        var grpo = preset.Grpo;
         var stage = new VerlRlStage(preset.RlStage.MaxSteps, preset.Eval);
         static JsonNode Row(string options, string field, string verl, string trl, string difference) => new JsonObject
         {

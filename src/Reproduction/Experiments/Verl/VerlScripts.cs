@@ -31,7 +31,7 @@ public static class VerlScripts
     {
         // The study runs each stage with the run's seed (StudyRunner: options with { Seed = seed }); the default is the preset's first.
         int seed = preset.Seeds.Count > 0 ? preset.Seeds[0] : 1;
-        var grpo = preset.GrpoOptions with { Seed = seed };
+        var grpo = preset.Grpo with { Seed = seed };
         var stage = new VerlRlStage(preset.RlStage.MaxSteps, preset.Eval);
         return new Dictionary<string, string>
         {
