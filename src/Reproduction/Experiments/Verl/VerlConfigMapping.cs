@@ -168,7 +168,7 @@ public static class VerlConfigMapping
             o => !o.CompletionOnlyLoss ? "completion_only_loss=false: verl's SFT trainer always masks the prompt" : null),
         new("packing", "none (no packing)", "packing", "", (_, _) => None),
         new("seed", "trainer.seed", "seed", "", (o, _) => One("trainer.seed", Int(o.Seed))),
-        new("dtype", "model.fsdp_config.model_dtype", "none (torch_dtype)", "float32 → fp32, bfloat16 → bf16; FSDP keeps fp32 master weights for bf16.",
+        new("dtype", "model.fsdp_config.model_dtype", "none (torch_dtype)", "float32 → fp32, bfloat16 → bf16 (absent: the preset's model.dtype); FSDP keeps fp32 master weights for bf16, as our AdamW does.",
             (o, _) => One("model.fsdp_config.model_dtype", o.Dtype switch { "bfloat16" => "bf16", _ => "fp32" }),
             o => o.Dtype == "float64" ? "dtype=float64: verl trains in fp32 or bf16; exported as fp32" : null),
         new("eval_steps", "trainer.test_freq", "eval_steps", "0 = −1 (validation after each epoch only).", (o, _) => One("trainer.test_freq", Int(o.EvalSteps > 0 ? o.EvalSteps : -1))),

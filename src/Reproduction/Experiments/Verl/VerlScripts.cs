@@ -36,13 +36,19 @@ public static class VerlScripts
         return new Dictionary<string, string>
         {
             [Common] = CommonScript(preset),
-            [Sft] = SftScript(preset, preset.Sft with { Seed = seed }),
+            [Sft] = SftScript(preset, SftOptionsOf(preset) with { Seed = seed }),
             [Grpo] = GrpoScript(preset, grpo, stage),
             [Eval] = EvalScript(preset),
             [SftThenRl] = SftThenRlScript(),
             [RlThenSft] = RlThenSftScript(preset),
         };
     }
+
+    /// <summary>The preset's SFT options as verl gets them: an absent dtype is the preset's model.dtype (HF name).</summary>
+    public static Reproduction.Sft.SftOptions SftOptionsOf(StudyPreset preset) => preset.Sft with
+    {
+        Dtype = preset.Sft.Dtype ?? IO.DtypeNames.HfName(IO.DtypeNames.ParseTraining(preset.Model.Dtype, $"preset {preset.Name}: model.dtype")),
+    };
 
     private static string Header(string what) => $"""
         #!/usr/bin/env bash
