@@ -39,11 +39,24 @@ public sealed record GrpoOptions
     public int TopK { get; init => field = AtLeast(value, 0, "top_k"); } = 0;
 
     /// <summary>
-    /// Longest prompt in tokens (left-truncated beyond). TRL v1.9.0 has no such field; verl
-    /// `data.max_prompt_length` 512 is the default here; public setup 256.
+    /// Longest prompt in tokens; a longer one is dropped (filter_overlong_prompts) or cut or refused (truncation).
+    /// TRL v1.9.0 has no such field; verl `data.max_prompt_length` 512 is the default here; public setup 256.
     /// </summary>
     [JsonPropertyName("max_prompt_length")]
     public int MaxPromptLength { get; init => field = AtLeast(value, 1, "max_prompt_length"); } = 512;
+
+    /// <summary>
+    /// A prompt over max_prompt_length that is not filtered: verl `data.truncation` (error, its default; left, right, middle).
+    /// </summary>
+    [JsonPropertyName("truncation")]
+    public PromptTruncation Truncation { get; init => field = Defined(value, "truncation"); } = PromptTruncation.Error;
+
+    /// <summary>
+    /// Drop prompts over max_prompt_length from the prompt set before training: verl `data.filter_overlong_prompts`
+    /// (false in verl's ppo_trainer.yaml). The dropped count is the step metric `prompt_length/filtered`.
+    /// </summary>
+    [JsonPropertyName("filter_overlong_prompts")]
+    public bool FilterOverlongPrompts { get; init; }
 
     /// <summary>
     /// Most generated tokens per completion; also the dr_grpo denominator. TRL v1.9.0 256 (:488; HEAD 512);

@@ -13,12 +13,15 @@ namespace Reproduction.Grpo;
 /// take `prompts_per_step` prompts → sample `num_generations` completions each with the KV-cache sampler
 /// (no grad, one batch) → decode and score them → group-normalised advantages → per-token log-probs under the
 /// policy (and π_ref when beta &gt; 0) → the clipped surrogate loss → `num_iterations` AdamW updates on that batch.
+/// The prompts are first fitted to `max_prompt_length` (<see cref="GrpoPromptSet"/>).
 /// Rollout randomness comes from a generator seeded by (seed, step), so a resumed run samples the same rollouts.
 /// Each step runs in its own dispose scope.
 /// </summary>
 public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refModel, GrpoOptions options,
     IReadOnlyList<GrpoPrompt> prompts, WeightedReward reward, Func<long[], string> decode)
 {
+    private readonly GrpoPromptSet _prompts = GrpoPromptSet.Fit(prompts, options);
+
     /// <summary>Called after every step (progress display, pipeline curves).</summary>
     public Action<GrpoStepMetrics>? OnStep { get; init; }
 
@@ -41,7 +44,10 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
     /// <summary>The pad id used to batch sequences (also the sampler's).</summary>
     public long PadId => TokenGenerator.PadId(model, new SamplingOptions());
 
-    public int StepsPerEpoch => Math.Max(1, (prompts.Count + options.PromptsPerStep - 1) / options.PromptsPerStep);
+    /// <summary>The prompts trained on: over-long ones cut or dropped as max_prompt_length, truncation and filter_overlong_prompts say.</summary>
+    public GrpoPromptSet Prompts => _prompts;
+
+    public int StepsPerEpoch => Math.Max(1, (_prompts.Prompts.Count + options.PromptsPerStep - 1) / options.PromptsPerStep);
 
     public int TotalSteps => options.MaxSteps > 0 ? options.MaxSteps : (int)Math.Ceiling(options.NumTrainEpochs * StepsPerEpoch);
 
@@ -84,7 +90,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
     /// <summary>Creates the optimizer (resuming if asked) and evaluates the start; <see cref="Continue"/> then trains.</summary>
     public Session Open()
     {
-        if (prompts.Count == 0) throw new ReproException("grpo: no prompts");
+        if (_prompts.Prompts.Count == 0) throw new ReproException("grpo: no prompts");
         if (options.Beta != 0 && refModel is null) throw new ReproException("grpo: beta > 0 needs a reference model");
         var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)),
             new AdamW.Options(options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay));
@@ -101,8 +107,8 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         for (int step = session.Next; step < end && !session.Stopped; step++)
         {
             int epoch = step / StepsPerEpoch, inEpoch = step % StepsPerEpoch;
-            var order = DataOrder.Permutation(options.Seed, epoch, prompts.Count);
-            var batch = order.Skip(inEpoch * options.PromptsPerStep).Take(options.PromptsPerStep).Select(i => prompts[i]).ToList();
+            var order = DataOrder.Permutation(options.Seed, epoch, _prompts.Prompts.Count);
+            var batch = order.Skip(inEpoch * options.PromptsPerStep).Take(options.PromptsPerStep).ToList();
             var metrics = Step(optimizer, guard, step + 1, epoch + (inEpoch + 1.0) / StepsPerEpoch, batch);
             history.Add(metrics);
             session.Next = step + 1;
@@ -118,11 +124,13 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         return history;
     }
 
-    private GrpoStepMetrics Step(AdamW optimizer, NonFiniteGuard guard, long step, double epoch, List<GrpoPrompt> batch)
+    private GrpoStepMetrics Step(AdamW optimizer, NonFiniteGuard guard, long step, double epoch, List<int> indices)
     {
         using var scope = torch.NewDisposeScope();
         var values = new Dictionary<string, double>();
         int g = options.NumGenerations;
+        var batch = indices.Select(i => _prompts.Prompts[i]).ToList();
+        PromptLengthMetrics(values, indices);
 
         // 1. Rollout: G consecutive copies of each prompt (TRL's RepeatSampler), one batched generation.
         var clock = Stopwatch.StartNew();
@@ -229,6 +237,21 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         values["tokens_per_s/rollout"] = completionTokens / Math.Max(rolloutSeconds, 1e-9);
         values["tokens_per_s/train"] = options.NumIterations * ids.numel() / Math.Max(trainSeconds, 1e-9);
         return new GrpoStepMetrics(StepOffset + step, epoch, values);
+    }
+
+    /// <summary>
+    /// verl's prompt-length metrics (`prompt_length/mean|max|min|clip_ratio`, clip_ratio = the fraction at exactly
+    /// max_prompt_length) and the counts of this step's prompts that were cut and of the set's prompts dropped as over-long.
+    /// </summary>
+    private void PromptLengthMetrics(Dictionary<string, double> values, List<int> indices)
+    {
+        var lengths = indices.Select(i => _prompts.Prompts[i].PromptIds.Length).ToArray();
+        values["prompt_length/mean"] = lengths.Average();
+        values["prompt_length/max"] = lengths.Max();
+        values["prompt_length/min"] = lengths.Min();
+        values["prompt_length/clip_ratio"] = lengths.Count(l => l == options.MaxPromptLength) / (double)lengths.Length;
+        values["prompt_length/truncated"] = indices.Count(i => _prompts.Truncated[i]);
+        values["prompt_length/filtered"] = _prompts.Filtered;
     }
 
     /// <summary>Per-token log-probs [B, C] of the completion tokens (positions promptWidth … promptWidth + C − 1).</summary>

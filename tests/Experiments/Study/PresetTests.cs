@@ -29,6 +29,18 @@ public sealed class PresetTests
         Assert.Equal((0.6, 0.95), (p.Eval.Temperature, p.Eval.TopP));
     }
 
+    [Fact]
+    public void The_paper_presets_RL_prompts_fit_its_max_prompt_length_so_none_is_cut_or_refused()
+    {
+        var p = StudyPreset.Load("qwen3-0.6b");
+        var (train, test) = TaskSetup.LoadData(p.Data);
+        var encoder = TaskSetup.Encoder(p, Reproduction.Text.Qwen3Tokenizer.LoadDefault(), Reproduction.Data.ColaTaskFormatter.ColaRl, [.. train, .. test]);
+        var prompts = train.Select(encoder.Rl).ToList();
+        var set = Reproduction.Grpo.GrpoPromptSet.Fit(prompts, p.Grpo);
+        Assert.Equal((prompts.Count, 0), (set.Prompts.Count, set.Truncated.Count(t => t)));
+        Assert.InRange(prompts.Max(x => x.PromptIds.Length), 1, p.Grpo.MaxPromptLength);
+    }
+
     [Theory]
     [InlineData("{ \"name\": \"bad\", \"sft\": { \"num_train_epoch\": 2 } }", "num_train_epoch")]
     [InlineData("{ \"name\": \"bad\", \"grpo\": { \"max_prompt_lenght\": 256 } }", "'max_prompt_lenght'")]
