@@ -13,7 +13,10 @@ namespace Reproduction.Grpo;
 /// take `prompts_per_step` prompts → sample `num_generations` completions each with the KV-cache sampler
 /// (no grad, one batch) → decode and score them → group-normalised advantages → per-token log-probs under the
 /// policy (and π_ref when beta &gt; 0) → the clipped surrogate loss → `num_iterations` AdamW updates on that batch.
-/// The prompts are first fitted to `max_prompt_length` (<see cref="GrpoPromptSet"/>).
+/// The prompts are first fitted to `max_prompt_length` (<see cref="GrpoPromptSet"/>). With
+/// `gradient_accumulation_steps` k the log-probs, loss and backward run on k micro-batches of the step's completions
+/// (the advantages are computed on the whole batch first), each normalised by the whole batch's token, sequence or
+/// row count, so their gradients add up to the batch's own.
 /// Rollout randomness comes from a generator seeded by (seed, step), so a resumed run samples the same rollouts.
 /// Each step runs in its own dispose scope.
 /// </summary>
@@ -91,6 +94,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
     public Session Open()
     {
         if (_prompts.Prompts.Count == 0) throw new ReproException("grpo: no prompts");
+        options.CheckCombinations();
         if (options.Beta != 0 && refModel is null) throw new ReproException("grpo: beta > 0 needs a reference model");
         var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)),
             new AdamW.Options(options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay));
@@ -178,13 +182,22 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         if (options.MaskTruncatedCompletions)
             completionMask = completionMask * torch.tensor(rollout.StopReasons.Select(r => r == StopReason.Eos ? 1L : 0L).ToArray(), device: model.Device).unsqueeze(1);
         var positions = AttentionMasks.GenerationPositions(attention);
+        var maskF = completionMask.to(ScalarType.Float32);
+        // The whole batch's counts normalise every micro-batch's loss (GrpoLossInputs), so the micro-batches add up to it.
+        long rows = ids.shape[0], tokens = completionMask.sum().item<long>(), sequences = completionMask.sum(-1).gt(0).sum().item<long>();
+        var micro = MicroBatches((int)rows).ToArray();
+        Tensor Rows(Tensor t, int j) => t.narrow(0, micro[j].Start, micro[j].Count);
 
         clock.Restart();
-        Tensor? oldLogps = null, refLogps = null;
+        var oldLogps = new Tensor?[micro.Length];
+        var refLogps = new Tensor?[micro.Length];
         using (torch.no_grad())
         {
-            if (options.NumIterations > 1) oldLogps = CompletionLogps(model, ids, attention, positions, completionMask, promptWidth);
-            if (options.Beta != 0) refLogps = CompletionLogps(refModel!, ids, attention, positions, completionMask, promptWidth);
+            for (int j = 0; j < micro.Length; j++)
+            {
+                if (options.NumIterations > 1) oldLogps[j] = CompletionLogps(model, Rows(ids, j), Rows(attention, j), Rows(positions, j), Rows(completionMask, j), promptWidth);
+                if (options.Beta != 0) refLogps[j] = CompletionLogps(refModel!, Rows(ids, j), Rows(attention, j), Rows(positions, j), Rows(completionMask, j), promptWidth);
+            }
         }
 
         // 4. num_iterations updates on this batch (μ in the GRPO paper); old log-probs stored before the first.
@@ -198,31 +211,45 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         if (zeroGradient) ZeroGradientSteps++;
         for (int iteration = 0; iteration < options.NumIterations; iteration++)
         {
-            using var inner = torch.NewDisposeScope();
             optimizer.ZeroGrad();
-            Tensor? entropy;
-            GrpoLossResult lossResult;
-            using (zeroGradient ? torch.no_grad() : null)
+            double loss = 0, entropySum = 0, ratioSum = 0;
+            var tokenWeighted = new Dictionary<string, double>();
+            for (int j = 0; j < micro.Length; j++)
             {
-                (var logps, entropy) = CompletionLogpsAndEntropy(model, ids, attention, positions, completionMask, promptWidth, withEntropy: iteration == 0);
-                lossResult = GrpoLoss.Compute(new GrpoLossInputs(logps, oldLogps, refLogps, advantages, completionMask.to(ScalarType.Float32),
-                    NumItemsInBatch: completionMask.sum().item<long>()), options with { GradientAccumulationSteps = 1 });
+                using var inner = torch.NewDisposeScope();
+                var microMask = Rows(maskF, j);
+                Tensor? entropy;
+                GrpoLossResult lossResult;
+                using (zeroGradient ? torch.no_grad() : null)
+                {
+                    (var logps, entropy) = CompletionLogpsAndEntropy(model, Rows(ids, j), Rows(attention, j), Rows(positions, j), Rows(completionMask, j), promptWidth, withEntropy: iteration == 0);
+                    lossResult = GrpoLoss.Compute(new GrpoLossInputs(logps, oldLogps[j], refLogps[j], Rows(advantages, j), microMask,
+                        NumItemsInBatch: tokens, NumSequencesInBatch: sequences, NumRowsInBatch: rows), options);
+                }
+                using var microLoss = lossResult;
+                if (zeroGradient) { }                                               // the gradients stay the zeros ZeroGrad wrote
+                else if (ExtraLoss is null || j > 0) microLoss.Loss.backward();
+                else
+                {
+                    using var extra = ExtraLoss(StepOffset + step);                 // once per update, with the first micro-batch
+                    values["extra_loss"] = extra.ToDouble();
+                    (microLoss.Loss + extra).backward();
+                }
+                loss += microLoss.Loss.ToDouble();
+                // Token means (clip ratios, kl) of a micro-batch weighted by its tokens: the whole batch's token means.
+                double microTokens = microMask.sum().item<float>();
+                foreach (var (k, v) in microLoss.Metrics().Where(m => m.Key != "loss")) tokenWeighted[k] = tokenWeighted.GetValueOrDefault(k) + v * microTokens;
+                if (entropy is not null) entropySum += (entropy * microMask).sum().item<float>();
+                ratioSum += (microLoss.Coef1 * microMask).sum().item<float>();
             }
-            using var loss = lossResult;
-            if (zeroGradient) { }                                                   // the gradients stay the zeros ZeroGrad wrote
-            else if (ExtraLoss is null) loss.Loss.backward();
-            else
-            {
-                using var extra = ExtraLoss(StepOffset + step);
-                values["extra_loss"] = extra.ToDouble();
-                (loss.Loss + extra).backward();
-            }
-            gradNorm = zeroGradient ? 0 : torch.nn.utils.clip_grad_norm_(optimizer.Parameters, options.MaxGradNorm);
-            foreach (var (k, v) in loss.Metrics()) values[k] = v;
+            // max_grad_norm 0 = no clipping (HF Trainer clips only when > 0); an infinite bound still returns the norm.
+            gradNorm = zeroGradient ? 0 : torch.nn.utils.clip_grad_norm_(optimizer.Parameters, options.MaxGradNorm > 0 ? options.MaxGradNorm : double.PositiveInfinity);
+            foreach (var (k, v) in tokenWeighted) values[k] = v / Math.Max(1, tokens);
+            values["loss"] = loss;                                                  // Σ of the micro-batch losses: the batch's loss
+            values["micro_batches"] = micro.Length;
             // Mean importance ratio over completion tokens: exactly 1 on the first pass, ≠ 1 after an update (μ > 1).
-            var maskF = completionMask.to(ScalarType.Float32);
-            if (entropy is not null) values["entropy"] = (entropy * maskF).sum().item<float>() / Math.Max(1f, maskF.sum().item<float>());   // TRL's `entropy`
-            values["ratio/mean"] = (loss.Coef1 * maskF).sum().item<float>() / Math.Max(1f, maskF.sum().item<float>());
+            if (iteration == 0) values["entropy"] = entropySum / Math.Max(1, tokens);   // TRL's `entropy`
+            values["ratio/mean"] = ratioSum / Math.Max(1, tokens);
             if (guard.Admit(StepOffset + step, values["loss"], gradNorm)) optimizer.StepWith(lr);
             else values["skipped_nonfinite"] = 1;
         }
@@ -237,6 +264,21 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         values["tokens_per_s/rollout"] = completionTokens / Math.Max(rolloutSeconds, 1e-9);
         values["tokens_per_s/train"] = options.NumIterations * ids.numel() / Math.Max(trainSeconds, 1e-9);
         return new GrpoStepMetrics(StepOffset + step, epoch, values);
+    }
+
+    /// <summary>
+    /// The step's completions (rows) in min(gradient_accumulation_steps, rows) consecutive micro-batches whose sizes
+    /// differ by at most one row (a last, smaller batch of an epoch may have fewer rows than a full one).
+    /// </summary>
+    private IEnumerable<(int Start, int Count)> MicroBatches(int rows)
+    {
+        int k = Math.Min(options.GradientAccumulationSteps, rows), start = 0;
+        for (int j = 0; j < k; j++)
+        {
+            int count = rows / k + (j < rows % k ? 1 : 0);
+            yield return (start, count);
+            start += count;
+        }
     }
 
     /// <summary>
