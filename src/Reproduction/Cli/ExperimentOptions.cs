@@ -20,7 +20,11 @@ public sealed class ExperimentOptions
     public readonly Option<string?> Data = new("--data") { Description = "cola (the paper's splits, shipped), synthetic, or a CoLA release/GLUE folder (default: the preset's data, else cola)" };
     public readonly Option<bool> Lenient = new("--lenient") { Description = "Skip (and count) malformed rows of a --data folder instead of stopping" };
     public readonly Option<int> Seed = new("--seed") { Description = "Seed (data order, sampling, the preset's base model)", DefaultValueFactory = _ => 1 };
-    public readonly Option<string> Dtype = new("--dtype") { Description = "Compute dtype: float32, bfloat16 or float64", DefaultValueFactory = _ => "float32" };
+    public readonly Option<string?> Dtype = new("--dtype") { Description = "Weights and compute dtype: float32, bfloat16 or float64 (default: the preset's model.dtype, else float32)" };
+
+    /// <summary>--dtype as an HF name (refused unless float32, bfloat16 or float64); null when not given.</summary>
+    public string? DtypeName(ParseResult parse) =>
+        parse.GetValue(Dtype) is { } name ? IO.DtypeNames.HfName(IO.DtypeNames.ParseTraining(name, "--dtype")) : null;
 
     public void AddTo(Command cmd)
     {
@@ -38,7 +42,9 @@ public sealed class ExperimentOptions
         var modelDir = parse.GetValue(Model);
         var presetName = parse.GetValue(Preset);
         if (modelDir is null && presetName is null) throw new ReproException("give --model DIR, --preset NAME, or both");
+        var dtype = DtypeName(parse);
         var preset = presetName is null ? null : StudyPreset.Load(presetName);
+        if (preset is not null && dtype is not null) preset = preset with { Model = preset.Model with { Dtype = dtype } };
         var (train, test) = TaskSetup.LoadData(preset?.Data ?? new DataSpec { Kind = "cola" }, parse.GetValue(Data), parse.GetValue(Lenient), log);
         int seed = parse.GetValue(Seed);
         if (preset is not null && modelDir is null)
@@ -46,8 +52,8 @@ public sealed class ExperimentOptions
             var encoder = TaskSetup.Encoder(preset, Qwen3Tokenizer.LoadDefault(), ColaTaskFormatter.ColaRl, train.Concat(test).ToList());
             return (preset, train, test, encoder, TaskSetup.BaseModel(preset, encoder, train, seed, null, log));
         }
-        var dtype = IO.DtypeNames.Parse(parse.GetValue(Dtype)!);
-        var model = Qwen3ForCausalLM.FromPretrained(modelDir!, dtype, cuda_is_available() ? CUDA : CPU);
+        var weights = IO.DtypeNames.ParseTraining(dtype ?? preset?.Model.Dtype ?? "float32", dtype is null ? $"preset {preset?.Name}: model.dtype" : "--dtype");
+        var model = Qwen3ForCausalLM.FromPretrained(modelDir!, weights, cuda_is_available() ? CUDA : CPU);
         return (preset, train, test, TaskSetup.EncoderForModel(modelDir!), model);
     }
 }

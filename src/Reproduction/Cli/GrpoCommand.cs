@@ -30,7 +30,7 @@ public static class GrpoCommand
             var clock = Stopwatch.StartNew();
             var log = (string s) => AnsiConsole.MarkupLine(Markup.Escape(s));
             var (preset, train, _, encoder, model) = common.Resolve(parse, log);
-            var o = parse.GetValue(options) is { } path ? GrpoOptions.Load(path) : preset?.GrpoOptions ?? new GrpoOptions();
+            var o = parse.GetValue(options) is { } path ? GrpoOptions.Load(path) : preset?.Grpo ?? new GrpoOptions();
             o = o with { Seed = parse.GetValue(common.Seed), MaxSteps = parse.GetValue(maxSteps) ?? o.MaxSteps, LearningRate = parse.GetValue(lr) ?? o.LearningRate,
                 SaveSteps = parse.GetValue(saveSteps) is { } n ? n : o.SaveSteps };
             IReward r = parse.GetValue(reward) switch

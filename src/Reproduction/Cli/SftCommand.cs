@@ -37,7 +37,7 @@ public static class SftCommand
                 LearningRate = parse.GetValue(lr) ?? o.LearningRate,
                 SaveSteps = parse.GetValue(saveSteps) ?? o.SaveSteps,
                 SkipNonFinite = parse.GetValue(skip) || o.SkipNonFinite,
-                Dtype = parse.GetValue(common.Dtype)!,
+                Dtype = common.DtypeName(parse) ?? o.Dtype,
             };
             o.Validated("sft options");
             var dir = parse.GetValue(output)!;

@@ -113,7 +113,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
         AtomicFile.WriteAllText(Path.Combine(outDir, "preset.json"), preset.ToJson());
         TorchSharp.torch.set_num_threads(Math.Max(1, System.Environment.ProcessorCount));
         var ctx = new StudyContext(preset, metricsDir, bridge, Log);
-        var grpo = preset.GrpoOptions with { MaxSteps = preset.RlStage.MaxSteps };
+        var grpo = preset.Grpo with { MaxSteps = preset.RlStage.MaxSteps };
         var curves = variants.ToDictionary(v => v.Id, _ => new List<Curve>());
         var wall = variants.ToDictionary(v => v.Id, _ => 0.0);
         int sftSteps = SftTrainer.StepsFor(preset.Sft, ctx.SftTrain.Count);

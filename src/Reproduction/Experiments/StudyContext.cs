@@ -50,7 +50,7 @@ public sealed class StudyContext
             DoSample = true, Temperature = preset.Eval.Temperature, TopP = preset.Eval.TopP, TopK = 0,
             MaxNewTokens = preset.Eval.MaxNewTokens, EosTokenIds = Encoder.StopIds, PadTokenId = Encoder.PadId,
         };
-        Bridge = bridge is null ? null : new TheoryBridge(bridge with { MaxNewTokens = preset.GrpoOptions.MaxCompletionLength }, Encoder.PadId, Encoder.StopIds, Encoder.Decode);
+        Bridge = bridge is null ? null : new TheoryBridge(bridge with { MaxNewTokens = preset.Grpo.MaxCompletionLength }, Encoder.PadId, Encoder.StopIds, Encoder.Decode);
         log($"data: {Train.Count} train / {Test.Count} test ({preset.Data.Kind}); vocabulary: {(Encoder.Subset is null ? "full" : $"{Encoder.Subset.Count}-token subset of Qwen3's")}; mean@1 on {EvalSet.Count} prompts × {preset.Eval.SamplesPerPrompt} samples");
     }
 

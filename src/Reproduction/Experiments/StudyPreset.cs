@@ -140,13 +140,11 @@ public sealed record StudyPreset
     [JsonPropertyName("base")] public BaseSpec? Base { get; init; }
     [JsonPropertyName("sft")] public SftOptions Sft { get; init; } = new();
     [JsonPropertyName("sft_data")] public SftDataSpec SftData { get; init; } = new();
-    [JsonPropertyName("grpo")] public JsonObject Grpo { get; init; } = new();
+    [JsonPropertyName("grpo")] public Grpo.GrpoOptions Grpo { get; init; } = new();
     [JsonPropertyName("rl_stage")] public RlStageSpec RlStage { get; init; } = new();
     [JsonPropertyName("eval")] public EvalSpec Eval { get; init; } = new();
     [JsonPropertyName("seeds")] public IReadOnlyList<int> Seeds { get; init; } = [1];
     [JsonPropertyName("decisions")] public IReadOnlyDictionary<string, string> Decisions { get; init; } = new Dictionary<string, string>();
-
-    public Grpo.GrpoOptions GrpoOptions => Reproduction.Grpo.GrpoOptions.FromJson(Grpo.ToJsonString(), $"preset {Name}: grpo");
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -170,13 +168,10 @@ public sealed record StudyPreset
         StudyPreset preset;
         try { preset = JsonSerializer.Deserialize<StudyPreset>(File.ReadAllText(path), Json) ?? throw ReproException.ForFile(path, "empty preset"); }
         catch (JsonException e) { throw ReproException.ForFile(path, $"invalid preset: {e.Message}"); }
+        catch (ReproException e) { throw ReproException.ForFile(path, e.Message, e); }          // a grpo value refused by its setter
         preset.Sft.Validated($"{path}: sft");
         preset.Base?.Validated($"{path}: base");
         preset.SftData.Validated($"{path}: sft_data");
-        string grpo;
-        try { grpo = preset.Grpo.ToJsonString(); }
-        catch (InvalidOperationException e) { throw ReproException.ForFile(path, $"grpo: {e.Message}", e); } // e.g. an escaped lone surrogate
-        _ = Reproduction.Grpo.GrpoOptions.FromJson(grpo, $"{path}: grpo");
         if (preset.Model.Source is not ("init" or "pretrained")) throw ReproException.ForFile(path, $"model.source: '{preset.Model.Source}' (init or pretrained)");
         if (preset.Data.Kind is not ("synthetic" or "cola")) throw ReproException.ForFile(path, $"data.kind: '{preset.Data.Kind}' (synthetic or cola)");
         return preset;

@@ -53,7 +53,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         torch.set_num_threads(workers > 1 ? 1 : Math.Max(1, System.Environment.ProcessorCount));
 
         var ctx = new StudyContext(preset, metricsDir, Bridge, Log);
-        var grpo = preset.GrpoOptions;
+        var grpo = preset.Grpo;
         // Bases first (one per seed, side by side), then the 2 × seeds pipelines as independent jobs on the workers.
         var bases = new SeedBase?[seeds.Count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = workers };

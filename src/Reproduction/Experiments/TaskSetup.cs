@@ -85,11 +85,7 @@ public static class TaskSetup
     }
 
     /// <summary>The preset's model dtype, honoured or refused.</summary>
-    public static ScalarType Dtype(StudyPreset preset) => preset.Model.Dtype switch
-    {
-        "bfloat16" => ScalarType.BFloat16, "float64" => ScalarType.Float64, "float32" => ScalarType.Float32,
-        var d => throw new ReproException($"preset {preset.Name}: model.dtype '{d}' (float32, bfloat16 or float64)"),
-    };
+    public static ScalarType Dtype(StudyPreset preset) => IO.DtypeNames.ParseTraining(preset.Model.Dtype, $"preset {preset.Name}: model.dtype");
 
     /// <summary>A fresh Qwen3 from the preset's config and the seed (vocabulary from the encoder).</summary>
     public static Qwen3ForCausalLM InitializedModel(StudyPreset preset, ColaTaskEncoder encoder, int seed)

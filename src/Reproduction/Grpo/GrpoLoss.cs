@@ -84,17 +84,32 @@ public static class GrpoLoss
     private static (Tensor Loss, bool DivideByGa) Aggregate(Tensor l, Tensor m, GrpoLossInputs x, GrpoOptions o)
     {
         var lm = l * m;
+        // A whole-batch count (rows, tokens) over all processes, as this process's share: the divisor that makes the
+        // micro-batches of one step add up to the loss of the step's batch taken at once.
+        double PerProcess(double count) => Math.Max(count, 1.0) / x.NumProcesses;
         switch (o.LossType)
         {
             case LossType.Grpo:                                                                  // :3124-3125
-                return ((lm.sum(-1) / m.sum(-1).clamp(min: 1.0)).mean(), true);
+            {
+                var perSequence = lm.sum(-1) / m.sum(-1).clamp(min: 1.0);
+                if (x.NumRowsInBatch is { } r) return (perSequence.sum() / PerProcess(r), false);
+                return (perSequence.mean(), true);
+            }
             case LossType.Bnpo:                                                                  // :3130
+            {
+                // TRL divides each micro-batch's own token mean by GA, which equals the token mean of the step's batch
+                // only when the micro-batches hold equal token counts; given the whole batch's count, bnpo uses it.
+                if (x.NumItemsInBatch is { } n) return (lm.sum() / PerProcess(n), false);
                 return (lm.sum() / m.sum().clamp(min: 1.0), true);
+            }
             case LossType.DrGrpo:                                                                // :3135
+            {
+                if (x.NumRowsInBatch is { } r) return (lm.sum() / (PerProcess(r) * o.MaxCompletionLength), false);
                 return (lm.sum() / (double)(l.shape[0] * o.MaxCompletionLength), true);
+            }
             case LossType.Dapo:                                                                  // :3140-3141
             {
-                if (x.NumItemsInBatch is { } n) return (lm.sum() / (Math.Max(n, 1.0) / x.NumProcesses), false);
+                if (x.NumItemsInBatch is { } n) return (lm.sum() / PerProcess(n), false);
                 return (lm.sum() / (m.sum().clamp(min: 1.0) / (double)x.NumProcesses), false);
             }
             case LossType.TokenMean:                                                             // verl :1055-1058

@@ -10,7 +10,7 @@ namespace Reproduction.Grpo;
 /// public CoLA setup's value (ytzfhqs/CoLA-RL, verl; see shared/paper/cola-setup.md) where it states one.
 /// The field ↔ TRL ↔ verl table is docs/readme/grpo.md.
 /// </summary>
-public sealed record GrpoOptions
+public sealed record GrpoOptions : IJsonOnDeserialized
 {
     // ---- rollouts --------------------------------------------------------------------------------------------
 
@@ -39,11 +39,24 @@ public sealed record GrpoOptions
     public int TopK { get; init => field = AtLeast(value, 0, "top_k"); } = 0;
 
     /// <summary>
-    /// Longest prompt in tokens (left-truncated beyond). TRL v1.9.0 has no such field; verl
-    /// `data.max_prompt_length` 512 is the default here; public setup 256.
+    /// Longest prompt in tokens; a longer one is dropped (filter_overlong_prompts) or cut or refused (truncation).
+    /// TRL v1.9.0 has no such field; verl `data.max_prompt_length` 512 is the default here; public setup 256.
     /// </summary>
     [JsonPropertyName("max_prompt_length")]
     public int MaxPromptLength { get; init => field = AtLeast(value, 1, "max_prompt_length"); } = 512;
+
+    /// <summary>
+    /// A prompt over max_prompt_length that is not filtered: verl `data.truncation` (error, its default; left, right, middle).
+    /// </summary>
+    [JsonPropertyName("truncation")]
+    public PromptTruncation Truncation { get; init => field = Defined(value, "truncation"); } = PromptTruncation.Error;
+
+    /// <summary>
+    /// Drop prompts over max_prompt_length from the prompt set before training: verl `data.filter_overlong_prompts`
+    /// (false in verl's ppo_trainer.yaml). The dropped count is the step metric `prompt_length/filtered`.
+    /// </summary>
+    [JsonPropertyName("filter_overlong_prompts")]
+    public bool FilterOverlongPrompts { get; init; }
 
     /// <summary>
     /// Most generated tokens per completion; also the dr_grpo denominator. TRL v1.9.0 256 (:488; HEAD 512);
@@ -153,7 +166,11 @@ public sealed record GrpoOptions
     [JsonPropertyName("max_grad_norm")]
     public double MaxGradNorm { get; init => field = NonNegative(value, "max_grad_norm"); } = 1.0;
 
-    /// <summary>Micro-batches per optimizer step (GA). TrainingArguments 1.</summary>
+    /// <summary>
+    /// Micro-batches per optimizer step (GA): the step's completions split into this many forward/backward passes
+    /// (TRL's per-device batches), whose losses add up to the loss of the batch taken at once. At most
+    /// prompts_per_step × num_generations. TrainingArguments 1.
+    /// </summary>
     [JsonPropertyName("gradient_accumulation_steps")]
     public int GradientAccumulationSteps { get; init => field = AtLeast(value, 1, "gradient_accumulation_steps"); } = 1;
 
@@ -192,6 +209,19 @@ public sealed record GrpoOptions
     /// <summary>Completions per optimizer step: prompts_per_step × num_generations.</summary>
     [JsonIgnore]
     public int CompletionsPerStep => PromptsPerStep * NumGenerations;
+
+    /// <summary>
+    /// The checks that involve two fields, which a setter cannot make (the other may be set after it): run after JSON
+    /// is read and when a trainer starts.
+    /// </summary>
+    public void CheckCombinations()
+    {
+        if (GradientAccumulationSteps > CompletionsPerStep)
+            throw new ReproException($"grpo option gradient_accumulation_steps ({GradientAccumulationSteps}) exceeds the completions of a step " +
+                $"(prompts_per_step × num_generations = {CompletionsPerStep}): each micro-batch holds at least one completion");
+    }
+
+    void IJsonOnDeserialized.OnDeserialized() => CheckCombinations();
 
     // ---- JSON ------------------------------------------------------------------------------------------------
 

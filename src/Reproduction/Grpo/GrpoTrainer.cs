@@ -13,12 +13,18 @@ namespace Reproduction.Grpo;
 /// take `prompts_per_step` prompts → sample `num_generations` completions each with the KV-cache sampler
 /// (no grad, one batch) → decode and score them → group-normalised advantages → per-token log-probs under the
 /// policy (and π_ref when beta &gt; 0) → the clipped surrogate loss → `num_iterations` AdamW updates on that batch.
+/// The prompts are first fitted to `max_prompt_length` (<see cref="GrpoPromptSet"/>). With
+/// `gradient_accumulation_steps` k the log-probs, loss and backward run on k micro-batches of the step's completions
+/// (the advantages are computed on the whole batch first), each normalised by the whole batch's token, sequence or
+/// row count, so their gradients add up to the batch's own.
 /// Rollout randomness comes from a generator seeded by (seed, step), so a resumed run samples the same rollouts.
 /// Each step runs in its own dispose scope.
 /// </summary>
 public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refModel, GrpoOptions options,
     IReadOnlyList<GrpoPrompt> prompts, WeightedReward reward, Func<long[], string> decode)
 {
+    private readonly GrpoPromptSet _prompts = GrpoPromptSet.Fit(prompts, options);
+
     /// <summary>Called after every step (progress display, pipeline curves).</summary>
     public Action<GrpoStepMetrics>? OnStep { get; init; }
 
@@ -41,7 +47,10 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
     /// <summary>The pad id used to batch sequences (also the sampler's).</summary>
     public long PadId => TokenGenerator.PadId(model, new SamplingOptions());
 
-    public int StepsPerEpoch => Math.Max(1, (prompts.Count + options.PromptsPerStep - 1) / options.PromptsPerStep);
+    /// <summary>The prompts trained on: over-long ones cut or dropped as max_prompt_length, truncation and filter_overlong_prompts say.</summary>
+    public GrpoPromptSet Prompts => _prompts;
+
+    public int StepsPerEpoch => Math.Max(1, (_prompts.Prompts.Count + options.PromptsPerStep - 1) / options.PromptsPerStep);
 
     public int TotalSteps => options.MaxSteps > 0 ? options.MaxSteps : (int)Math.Ceiling(options.NumTrainEpochs * StepsPerEpoch);
 
@@ -84,7 +93,8 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
     /// <summary>Creates the optimizer (resuming if asked) and evaluates the start; <see cref="Continue"/> then trains.</summary>
     public Session Open()
     {
-        if (prompts.Count == 0) throw new ReproException("grpo: no prompts");
+        if (_prompts.Prompts.Count == 0) throw new ReproException("grpo: no prompts");
+        options.CheckCombinations();
         if (options.Beta != 0 && refModel is null) throw new ReproException("grpo: beta > 0 needs a reference model");
         var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)),
             new AdamW.Options(options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay));
@@ -101,8 +111,8 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         for (int step = session.Next; step < end && !session.Stopped; step++)
         {
             int epoch = step / StepsPerEpoch, inEpoch = step % StepsPerEpoch;
-            var order = DataOrder.Permutation(options.Seed, epoch, prompts.Count);
-            var batch = order.Skip(inEpoch * options.PromptsPerStep).Take(options.PromptsPerStep).Select(i => prompts[i]).ToList();
+            var order = DataOrder.Permutation(options.Seed, epoch, _prompts.Prompts.Count);
+            var batch = order.Skip(inEpoch * options.PromptsPerStep).Take(options.PromptsPerStep).ToList();
             var metrics = Step(optimizer, guard, step + 1, epoch + (inEpoch + 1.0) / StepsPerEpoch, batch);
             history.Add(metrics);
             session.Next = step + 1;
@@ -118,11 +128,13 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         return history;
     }
 
-    private GrpoStepMetrics Step(AdamW optimizer, NonFiniteGuard guard, long step, double epoch, List<GrpoPrompt> batch)
+    private GrpoStepMetrics Step(AdamW optimizer, NonFiniteGuard guard, long step, double epoch, List<int> indices)
     {
         using var scope = torch.NewDisposeScope();
         var values = new Dictionary<string, double>();
         int g = options.NumGenerations;
+        var batch = indices.Select(i => _prompts.Prompts[i]).ToList();
+        PromptLengthMetrics(values, indices);
 
         // 1. Rollout: G consecutive copies of each prompt (TRL's RepeatSampler), one batched generation.
         var clock = Stopwatch.StartNew();
@@ -170,13 +182,22 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         if (options.MaskTruncatedCompletions)
             completionMask = completionMask * torch.tensor(rollout.StopReasons.Select(r => r == StopReason.Eos ? 1L : 0L).ToArray(), device: model.Device).unsqueeze(1);
         var positions = AttentionMasks.GenerationPositions(attention);
+        var maskF = completionMask.to(ScalarType.Float32);
+        // The whole batch's counts normalise every micro-batch's loss (GrpoLossInputs), so the micro-batches add up to it.
+        long rows = ids.shape[0], tokens = completionMask.sum().item<long>(), sequences = completionMask.sum(-1).gt(0).sum().item<long>();
+        var micro = MicroBatches((int)rows).ToArray();
+        Tensor Rows(Tensor t, int j) => t.narrow(0, micro[j].Start, micro[j].Count);
 
         clock.Restart();
-        Tensor? oldLogps = null, refLogps = null;
+        var oldLogps = new Tensor?[micro.Length];
+        var refLogps = new Tensor?[micro.Length];
         using (torch.no_grad())
         {
-            if (options.NumIterations > 1) oldLogps = CompletionLogps(model, ids, attention, positions, completionMask, promptWidth);
-            if (options.Beta != 0) refLogps = CompletionLogps(refModel!, ids, attention, positions, completionMask, promptWidth);
+            for (int j = 0; j < micro.Length; j++)
+            {
+                if (options.NumIterations > 1) oldLogps[j] = CompletionLogps(model, Rows(ids, j), Rows(attention, j), Rows(positions, j), Rows(completionMask, j), promptWidth);
+                if (options.Beta != 0) refLogps[j] = CompletionLogps(refModel!, Rows(ids, j), Rows(attention, j), Rows(positions, j), Rows(completionMask, j), promptWidth);
+            }
         }
 
         // 4. num_iterations updates on this batch (μ in the GRPO paper); old log-probs stored before the first.
@@ -190,31 +211,45 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         if (zeroGradient) ZeroGradientSteps++;
         for (int iteration = 0; iteration < options.NumIterations; iteration++)
         {
-            using var inner = torch.NewDisposeScope();
             optimizer.ZeroGrad();
-            Tensor? entropy;
-            GrpoLossResult lossResult;
-            using (zeroGradient ? torch.no_grad() : null)
+            double loss = 0, entropySum = 0, ratioSum = 0;
+            var tokenWeighted = new Dictionary<string, double>();
+            for (int j = 0; j < micro.Length; j++)
             {
-                (var logps, entropy) = CompletionLogpsAndEntropy(model, ids, attention, positions, completionMask, promptWidth, withEntropy: iteration == 0);
-                lossResult = GrpoLoss.Compute(new GrpoLossInputs(logps, oldLogps, refLogps, advantages, completionMask.to(ScalarType.Float32),
-                    NumItemsInBatch: completionMask.sum().item<long>()), options with { GradientAccumulationSteps = 1 });
+                using var inner = torch.NewDisposeScope();
+                var microMask = Rows(maskF, j);
+                Tensor? entropy;
+                GrpoLossResult lossResult;
+                using (zeroGradient ? torch.no_grad() : null)
+                {
+                    (var logps, entropy) = CompletionLogpsAndEntropy(model, Rows(ids, j), Rows(attention, j), Rows(positions, j), Rows(completionMask, j), promptWidth, withEntropy: iteration == 0);
+                    lossResult = GrpoLoss.Compute(new GrpoLossInputs(logps, oldLogps[j], refLogps[j], Rows(advantages, j), microMask,
+                        NumItemsInBatch: tokens, NumSequencesInBatch: sequences, NumRowsInBatch: rows), options);
+                }
+                using var microLoss = lossResult;
+                if (zeroGradient) { }                                               // the gradients stay the zeros ZeroGrad wrote
+                else if (ExtraLoss is null || j > 0) microLoss.Loss.backward();
+                else
+                {
+                    using var extra = ExtraLoss(StepOffset + step);                 // once per update, with the first micro-batch
+                    values["extra_loss"] = extra.ToDouble();
+                    (microLoss.Loss + extra).backward();
+                }
+                loss += microLoss.Loss.ToDouble();
+                // Token means (clip ratios, kl) of a micro-batch weighted by its tokens: the whole batch's token means.
+                double microTokens = microMask.sum().item<float>();
+                foreach (var (k, v) in microLoss.Metrics().Where(m => m.Key != "loss")) tokenWeighted[k] = tokenWeighted.GetValueOrDefault(k) + v * microTokens;
+                if (entropy is not null) entropySum += (entropy * microMask).sum().item<float>();
+                ratioSum += (microLoss.Coef1 * microMask).sum().item<float>();
             }
-            using var loss = lossResult;
-            if (zeroGradient) { }                                                   // the gradients stay the zeros ZeroGrad wrote
-            else if (ExtraLoss is null) loss.Loss.backward();
-            else
-            {
-                using var extra = ExtraLoss(StepOffset + step);
-                values["extra_loss"] = extra.ToDouble();
-                (loss.Loss + extra).backward();
-            }
-            gradNorm = zeroGradient ? 0 : torch.nn.utils.clip_grad_norm_(optimizer.Parameters, options.MaxGradNorm);
-            foreach (var (k, v) in loss.Metrics()) values[k] = v;
+            // max_grad_norm 0 = no clipping (HF Trainer clips only when > 0); an infinite bound still returns the norm.
+            gradNorm = zeroGradient ? 0 : torch.nn.utils.clip_grad_norm_(optimizer.Parameters, options.MaxGradNorm > 0 ? options.MaxGradNorm : double.PositiveInfinity);
+            foreach (var (k, v) in tokenWeighted) values[k] = v / Math.Max(1, tokens);
+            values["loss"] = loss;                                                  // Σ of the micro-batch losses: the batch's loss
+            values["micro_batches"] = micro.Length;
             // Mean importance ratio over completion tokens: exactly 1 on the first pass, ≠ 1 after an update (μ > 1).
-            var maskF = completionMask.to(ScalarType.Float32);
-            if (entropy is not null) values["entropy"] = (entropy * maskF).sum().item<float>() / Math.Max(1f, maskF.sum().item<float>());   // TRL's `entropy`
-            values["ratio/mean"] = (loss.Coef1 * maskF).sum().item<float>() / Math.Max(1f, maskF.sum().item<float>());
+            if (iteration == 0) values["entropy"] = entropySum / Math.Max(1, tokens);   // TRL's `entropy`
+            values["ratio/mean"] = ratioSum / Math.Max(1, tokens);
             if (guard.Admit(StepOffset + step, values["loss"], gradNorm)) optimizer.StepWith(lr);
             else values["skipped_nonfinite"] = 1;
         }
@@ -229,6 +264,36 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         values["tokens_per_s/rollout"] = completionTokens / Math.Max(rolloutSeconds, 1e-9);
         values["tokens_per_s/train"] = options.NumIterations * ids.numel() / Math.Max(trainSeconds, 1e-9);
         return new GrpoStepMetrics(StepOffset + step, epoch, values);
+    }
+
+    /// <summary>
+    /// The step's completions (rows) in min(gradient_accumulation_steps, rows) consecutive micro-batches whose sizes
+    /// differ by at most one row (a last, smaller batch of an epoch may have fewer rows than a full one).
+    /// </summary>
+    private IEnumerable<(int Start, int Count)> MicroBatches(int rows)
+    {
+        int k = Math.Min(options.GradientAccumulationSteps, rows), start = 0;
+        for (int j = 0; j < k; j++)
+        {
+            int count = rows / k + (j < rows % k ? 1 : 0);
+            yield return (start, count);
+            start += count;
+        }
+    }
+
+    /// <summary>
+    /// verl's prompt-length metrics (`prompt_length/mean|max|min|clip_ratio`, clip_ratio = the fraction at exactly
+    /// max_prompt_length) and the counts of this step's prompts that were cut and of the set's prompts dropped as over-long.
+    /// </summary>
+    private void PromptLengthMetrics(Dictionary<string, double> values, List<int> indices)
+    {
+        var lengths = indices.Select(i => _prompts.Prompts[i].PromptIds.Length).ToArray();
+        values["prompt_length/mean"] = lengths.Average();
+        values["prompt_length/max"] = lengths.Max();
+        values["prompt_length/min"] = lengths.Min();
+        values["prompt_length/clip_ratio"] = lengths.Count(l => l == options.MaxPromptLength) / (double)lengths.Length;
+        values["prompt_length/truncated"] = indices.Count(i => _prompts.Truncated[i]);
+        values["prompt_length/filtered"] = _prompts.Filtered;
     }
 
     /// <summary>Per-token log-probs [B, C] of the completion tokens (positions promptWidth … promptWidth + C − 1).</summary>

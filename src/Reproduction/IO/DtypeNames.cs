@@ -5,9 +5,24 @@ namespace Reproduction.IO;
 /// <summary>The dtype names used by HF configs (`torch_dtype`), the CLI and safetensors headers, mapped to TorchSharp.</summary>
 public static class DtypeNames
 {
+    /// <summary>The dtypes a model trains or evaluates in here, by their HF names.</summary>
+    public static IReadOnlyList<string> TrainingNames { get; } = ["float32", "bfloat16", "float64"];
+
     /// <summary>"float32" | "bfloat16" | "float16" | "float64" (also "fp32", "bf16", "f32", …) to a ScalarType.</summary>
     public static ScalarType Parse(string name) => TryParse(name) ?? throw new ReproException(
-        $"--dtype: unknown dtype \"{name}\"; expected float32, bfloat16 or float64");
+        $"--dtype: unknown dtype \"{name}\"; accepted: float32, bfloat16, float16, float64 (or fp32, bf16, fp16, fp64)");
+
+    /// <summary>
+    /// A dtype to train or evaluate in: float32, bfloat16 or float64 (and their aliases). float16 is refused (no loss
+    /// scaling here), as is any other name; the message names <paramref name="setting"/> and the accepted names.
+    /// </summary>
+    public static ScalarType ParseTraining(string name, string setting)
+    {
+        var t = TryParse(name);
+        if (t is ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float64) return t.Value;
+        var why = t is null ? $"unknown dtype \"{name}\"" : $"\"{name}\" is not trained here (float16 needs loss scaling, which the trainers do not have)";
+        throw new ReproException($"{setting}: {why}; accepted: {string.Join(", ", TrainingNames)} (or fp32, bf16, fp64)");
+    }
 
     public static ScalarType? TryParse(string name) => name.Trim().ToLowerInvariant() switch
     {

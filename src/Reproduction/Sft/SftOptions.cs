@@ -27,7 +27,8 @@ public sealed record SftOptions
     [JsonPropertyName("completion_only_loss")] public bool CompletionOnlyLoss { get; init; } = true;       // prompt tokens masked
     [JsonPropertyName("packing")] public bool Packing { get; init; }                                        // off, as TRL's default
     [JsonPropertyName("seed")] public long Seed { get; init; } = 42;                                        // HF default
-    [JsonPropertyName("dtype")] public string Dtype { get; init; } = "float32";
+    /// <summary>The dtype the weights train in (HF name); the trainer refuses a model in another. null = the model's own.</summary>
+    [JsonPropertyName("dtype")] public string? Dtype { get; init; }
     [JsonPropertyName("eval_steps")] public int EvalSteps { get; init; } = 50;
     [JsonPropertyName("save_steps")] public int SaveSteps { get; init; } = 0;                               // 0 = only at the end
     [JsonPropertyName("logging_steps")] public int LoggingSteps { get; init; } = 1;
@@ -45,7 +46,8 @@ public sealed record SftOptions
         Require(PerDeviceTrainBatchSize >= 1 && GradientAccumulationSteps >= 1 && PerDeviceEvalBatchSize >= 1, "batch sizes", "must be ≥ 1");
         Require(MaxLength >= 2, "max_length", "must be ≥ 2");
         Require(!Packing, "packing", "is not supported (the paper's setup does not pack)");
-        Require(Dtype is "float32" or "bfloat16" or "float64", "dtype", "must be float32, bfloat16 or float64");
+        Require(Dtype is null || IO.DtypeNames.TrainingNames.Contains(Dtype), "dtype",
+            $"'{Dtype}' is not accepted: {string.Join(", ", IO.DtypeNames.TrainingNames)}, or leave it out (the model's own dtype)");
         Require(EvalSteps >= 0 && SaveSteps >= 0 && LoggingSteps >= 1, "eval_steps/save_steps/logging_steps", "must be ≥ 0 (logging ≥ 1)");
         try
         {

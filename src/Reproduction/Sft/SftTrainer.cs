@@ -98,6 +98,9 @@ public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IRead
     public Session Open()
     {
         if (train.Count == 0) throw new ReproException("sft: the training split is empty");
+        if (_options.Dtype is { } dtype && IO.DtypeNames.HfName(model.Dtype) != dtype)
+            throw new ReproException($"sft option dtype is {dtype}, but the model's weights are {IO.DtypeNames.HfName(model.Dtype)}: " +
+                $"load the model in {dtype} (--dtype, or the preset's model.dtype) or leave dtype out");
         var schedule = new LearningRateSchedule(_options.LrSchedulerType, _options.LearningRate,
             LearningRateSchedule.WarmupStepsFromRatio(_options.WarmupRatio, TotalSteps), TotalSteps).Validated();
         var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)),

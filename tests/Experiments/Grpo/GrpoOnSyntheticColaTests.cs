@@ -23,7 +23,7 @@ public sealed class GrpoOnSyntheticColaTests
         var (train, test) = TaskSetup.LoadData(preset.Data);
         var encoder = TaskSetup.Encoder(preset, Qwen3Tokenizer.LoadDefault(), ColaTaskFormatter.ColaRl, train.Concat(test).ToList());
         var model = TaskSetup.BaseModel(preset, encoder, train, seed, metricsDir: null, log: _ => { });
-        var history = new GrpoTrainer(model, null, preset.GrpoOptions with { Seed = seed, MaxSteps = 20 }, train.Select(encoder.Rl).ToList(),
+        var history = new GrpoTrainer(model, null, preset.Grpo with { Seed = seed, MaxSteps = 20 }, train.Select(encoder.Rl).ToList(),
             new WeightedReward([new StrictColaReward()]), encoder.Decode).Train();
 
         double first = history.Take(5).Average(m => m["reward"]), last = history.TakeLast(5).Average(m => m["reward"]);

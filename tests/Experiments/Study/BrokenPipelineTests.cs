@@ -24,12 +24,7 @@ public sealed class BrokenPipelineTests : IDisposable
     [Fact]
     public void A_study_whose_GRPO_learning_rate_is_zero_fails_the_gate_naming_the_missing_RL_gain()
     {
-        var (report, dir) = Run("grpo-lr0", p =>
-        {
-            var grpo = p.Grpo.DeepClone().AsObject();
-            grpo["learning_rate"] = 1e-12;
-            return p with { Grpo = grpo };
-        });
+        var (report, dir) = Run("grpo-lr0", p => p with { Grpo = p.Grpo with { LearningRate = 1e-12 } });
         var failed = Gate.Evaluate(report, null).Where(c => !c.Pass).ToList();
         Assert.Contains(failed, c => c.Check == "effect grpo-raises-reward" && c.Actual.Contains("GRPO did not raise the reward"));
         Assert.DoesNotContain(failed, c => c.Check == "effect sft-lowers-ce");

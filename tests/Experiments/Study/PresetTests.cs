@@ -14,7 +14,6 @@ public sealed class PresetTests
         var preset = StudyPreset.Load(name);
         Assert.Equal(name, preset.Name);
         Assert.NotEmpty(preset.Seeds);
-        _ = preset.GrpoOptions;
         foreach (var id in new[] { "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8" })
             Assert.Contains(preset.Decisions.Keys, k => k.StartsWith(id + " ", StringComparison.Ordinal));
     }
@@ -25,18 +24,32 @@ public sealed class PresetTests
         var p = StudyPreset.Load("qwen3-0.6b");
         Assert.Equal(("pretrained", "float32", "full", "cola"), (p.Model.Source, p.Model.Dtype, p.Model.Vocabulary, p.Data.Kind));
         Assert.Equal((2, 1e-5, 16, 8, 512), (p.Sft.NumTrainEpochs, p.Sft.LearningRate, p.Sft.PerDeviceTrainBatchSize, p.Sft.GradientAccumulationSteps, p.Sft.MaxLength));
-        var g = p.GrpoOptions;
+        var g = p.Grpo;
         Assert.Equal((16, 1e-6, 0.001), (g.NumGenerations, g.LearningRate, g.Beta));
         Assert.Equal((0.6, 0.95), (p.Eval.Temperature, p.Eval.TopP));
     }
 
     [Fact]
-    public void A_preset_with_an_unknown_field_is_refused_naming_the_file()
+    public void The_paper_presets_RL_prompts_fit_its_max_prompt_length_so_none_is_cut_or_refused()
+    {
+        var p = StudyPreset.Load("qwen3-0.6b");
+        var (train, test) = TaskSetup.LoadData(p.Data);
+        var encoder = TaskSetup.Encoder(p, Reproduction.Text.Qwen3Tokenizer.LoadDefault(), Reproduction.Data.ColaTaskFormatter.ColaRl, [.. train, .. test]);
+        var prompts = train.Select(encoder.Rl).ToList();
+        var set = Reproduction.Grpo.GrpoPromptSet.Fit(prompts, p.Grpo);
+        Assert.Equal((prompts.Count, 0), (set.Prompts.Count, set.Truncated.Count(t => t)));
+        Assert.InRange(prompts.Max(x => x.PromptIds.Length), 1, p.Grpo.MaxPromptLength);
+    }
+
+    [Theory]
+    [InlineData("{ \"name\": \"bad\", \"sft\": { \"num_train_epoch\": 2 } }", "num_train_epoch")]
+    [InlineData("{ \"name\": \"bad\", \"grpo\": { \"max_prompt_lenght\": 256 } }", "'max_prompt_lenght'")]
+    public void A_preset_with_an_unknown_field_is_refused_naming_the_file_and_the_field(string json, string field)
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("repro-preset-").FullName, "bad.json");
-        File.WriteAllText(path, "{ \"name\": \"bad\", \"sft\": { \"num_train_epoch\": 2 } }");
+        File.WriteAllText(path, json);
         var e = Assert.Throws<Reproduction.ReproException>(() => StudyPreset.Load(path));
-        Assert.Contains(path, e.Message);
-        Assert.Contains("num_train_epoch", e.Message);
+        Assert.StartsWith(path, e.Message);
+        Assert.Contains(field, e.Message);
     }
 }

@@ -65,5 +65,16 @@ public sealed class TrainingVerbTests : IDisposable
         Assert.Equal(2, ReproCli.Run(["sft", "--preset", "no-such-preset", "--out", Path.Combine(_dir, "x")]));
         Assert.Equal(2, ReproCli.Run(["eval", "--preset", "tiny-smoke", "--metric", "bleu"]));
         Assert.Equal(2, ReproCli.Run(["grpo", "--out", Path.Combine(_dir, "x")]));
+        Assert.Equal(2, ReproCli.Run(["sft", "--preset", "tiny-smoke", "--dtype", "float16", "--out", Path.Combine(_dir, "x")]));
+        Assert.Equal(2, ReproCli.Run(["grpo", "--preset", "tiny-smoke", "--dtype", "bf61", "--out", Path.Combine(_dir, "x")]));
+    }
+
+    [Fact]
+    public void The_dtype_flag_overrides_the_presets_and_the_sft_options_follow_it()
+    {
+        var sft = Path.Combine(_dir, "sft-bf16");
+        Assert.Equal(0, ReproCli.Run(["sft", "--preset", "tiny-smoke", "--data", "synthetic", "--dtype", "bf16", "--out", sft, "--max-steps", "1"]));
+        Assert.All(Reproduction.IO.SafetensorsReader.Open(Path.Combine(sft, "final")).Entries.Values, e => Assert.Equal("BF16", e.Dtype));
+        Assert.Contains("\"dtype\": \"bfloat16\"", File.ReadAllText(Path.Combine(sft, "sft_options.json")));
     }
 }

@@ -74,9 +74,11 @@ public sealed class OptionsFuzzTests
 
     [Theory]
     [InlineData(Kind.Preset, "{\"name\": \"\\ud800\"}", "invalid preset: The JSON value could not be converted to System.String. Path: $.name")]
-    [InlineData(Kind.Preset, "{\"name\": \"x\", \"grpo\": {\"loss_type\": \"\\ud800\"}}", "grpo: Cannot read incomplete UTF-16")]
+    [InlineData(Kind.Preset, "{\"name\": \"x\", \"grpo\": {\"loss_type\": \"\\ud800\"}}", "invalid preset: The JSON value could not be converted to Reproduction.Grpo.LossType. Path: $.grpo.loss_type")]
+    [InlineData(Kind.Preset, "{\"name\": \"x\", \"grpo\": {\"top_pp\": 1}}", "invalid preset: The JSON property 'top_pp' could not be mapped to any .NET member contained in type 'Reproduction.Grpo.GrpoOptions'")]
+    [InlineData(Kind.Preset, "{\"name\": \"x\", \"grpo\": {\"gradient_accumulation_steps\": 9, \"num_generations\": 4, \"prompts_per_step\": 2}}", "grpo option gradient_accumulation_steps (9) exceeds the completions of a step")]
     [InlineData(Kind.Preset, "{\"name\": \"x\", \"model\": null}", "invalid preset: The property or field 'model' on type 'Reproduction.Experiments.StudyPreset' doesn't allow setting null values")]
-    [InlineData(Kind.Preset, "{\"name\": \"x\", \"grpo\": {\"top_p\": 2}}", "grpo: grpo option top_p must be in (0, 1], got 2")]
+    [InlineData(Kind.Preset, "{\"name\": \"x\", \"grpo\": {\"top_p\": 2}}", "grpo option top_p must be in (0, 1], got 2")]
     [InlineData(Kind.Sft, "{\"lr_scheduler_type\": \"\\udc00\"}", "invalid SFT options: The JSON value could not be converted to System.String")]
     [InlineData(Kind.Sft, "{\"lr_scheduler_type\": null}", "invalid SFT options: The property or field 'lr_scheduler_type' on type 'Reproduction.Sft.SftOptions' doesn't allow setting null values")]
     [InlineData(Kind.Sft, "{\"lr_scheduler_type\": \"cosine_typo\"}", "lr_scheduler_type: unknown schedule 'cosine_typo'")]

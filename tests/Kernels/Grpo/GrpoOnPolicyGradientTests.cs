@@ -8,7 +8,8 @@ namespace Repro.Tests.Grpo;
 /// The on-policy identity behind "the GRPO loss starts at ~0 but its gradient does not" (TRL issue #3452):
 /// with old = logp.detach() and beta = 0 the ratio is exactly 1, so every token's loss is −A_b and its
 /// gradient is −A_b · m_bt · w_b, where w_b is the aggregation weight of the loss type. Checked on random
-/// batches for all seven loss types against w_b written out here.
+/// batches for all seven loss types against w_b written out here, with and without the whole batch's token, sequence
+/// and row counts.
 /// </summary>
 public sealed class GrpoOnPolicyGradientTests
 {
@@ -35,18 +36,19 @@ public sealed class GrpoOnPolicyGradientTests
             var adv = Enumerable.Range(0, b).Select(_ => rng.NextDouble() * 4 - 2).ToArray();
             double? items = rng.Next(2) == 0 ? null : mask.Sum() + rng.Next(0, 20);
             double? seqs = rng.Next(2) == 0 ? null : b + rng.Next(0, 5);
+            double? rows = rng.Next(2) == 0 ? null : b + rng.Next(0, 5);
             var o = new GrpoOptions { LossType = lossType, GradientAccumulationSteps = ga, MaxCompletionLength = maxLen };
 
             var lp = (rand(b, t, float64) * -3).requires_grad_(true);
             using var r = GrpoLoss.Compute(new GrpoLossInputs(lp, null, null, tensor(adv), tensor(mask).reshape(b, t),
-                NumItemsInBatch: items, NumSequencesInBatch: seqs, NumProcesses: p), o);
+                NumItemsInBatch: items, NumSequencesInBatch: seqs, NumProcesses: p, NumRowsInBatch: rows), o);
             r.Loss.backward();
             var grad = lp.grad!.contiguous().data<double>().ToArray();
 
             double expectedLoss = 0;
             for (var i = 0; i < b; i++)
             {
-                var w = Weight(lossType, i, b, t, mask, maxLen, ga, p, items, seqs);
+                var w = Weight(lossType, i, b, t, mask, maxLen, ga, p, items, seqs, rows);
                 for (var j = 0; j < t; j++)
                 {
                     var g = -adv[i] * mask[i * t + j] * w;
@@ -61,16 +63,16 @@ public sealed class GrpoOnPolicyGradientTests
     }
 
     /// <summary>d loss / d ℓ_bt for an unmasked token of row <paramref name="i"/>.</summary>
-    private static double Weight(LossType type, int i, int b, int t, double[] m, int maxLen, int ga, int p, double? items, double? seqs)
+    private static double Weight(LossType type, int i, int b, int t, double[] m, int maxLen, int ga, int p, double? items, double? seqs, double? rows)
     {
         double n(int row) => m.Skip(row * t).Take(t).Sum();
         var total = m.Sum();
         var nonEmpty = Enumerable.Range(0, b).Count(row => n(row) > 0);
         return type switch
         {
-            LossType.Grpo => 1.0 / (b * Math.Max(n(i), 1)) / ga,
-            LossType.Bnpo => 1.0 / Math.Max(total, 1) / ga,
-            LossType.DrGrpo => 1.0 / (b * maxLen) / ga,
+            LossType.Grpo => (rows is { } R ? p / R : 1.0 / b / ga) / Math.Max(n(i), 1),
+            LossType.Bnpo => items is { } N0 ? p / Math.Max(N0, 1) : 1.0 / Math.Max(total, 1) / ga,
+            LossType.DrGrpo => (rows is { } R1 ? p / R1 : 1.0 / b / ga) / maxLen,
             LossType.Dapo => p / Math.Max(items ?? total, 1),
             LossType.TokenMean => items is { } N ? p / Math.Max(N, 1) : p / Math.Max(total, 1) / ga,
             LossType.SeqMeanTokenSum => n(i) == 0 ? 0 : seqs is { } S ? p / S : p / (double)Math.Max(nonEmpty, 1) / ga,

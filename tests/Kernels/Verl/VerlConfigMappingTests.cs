@@ -33,7 +33,7 @@ public sealed class VerlConfigMappingTests
     public void No_override_key_is_written_twice()
     {
         var preset = StudyPreset.Load("qwen3-0.6b");
-        var grpo = VerlConfigMapping.GrpoOverrides(preset.GrpoOptions, new VerlRlStage(200, preset.Eval)).Select(o => o.Key).ToList();
+        var grpo = VerlConfigMapping.GrpoOverrides(preset.Grpo, new VerlRlStage(200, preset.Eval)).Select(o => o.Key).ToList();
         var sft = VerlConfigMapping.SftOverrides(preset.Sft).Select(o => o.Key).ToList();
         Assert.Equal(grpo.Distinct(), grpo);
         Assert.Equal(sft.Distinct(), sft);
@@ -43,7 +43,7 @@ public sealed class VerlConfigMappingTests
     public void The_paper_preset_maps_to_the_public_setups_verl_settings()
     {
         var preset = StudyPreset.Load("qwen3-0.6b");
-        var grpo = VerlConfigMapping.GrpoOverrides(preset.GrpoOptions, new VerlRlStage(preset.RlStage.MaxSteps, preset.Eval)).ToDictionary(o => o.Key, o => o.Value);
+        var grpo = VerlConfigMapping.GrpoOverrides(preset.Grpo, new VerlRlStage(preset.RlStage.MaxSteps, preset.Eval)).ToDictionary(o => o.Key, o => o.Value);
         Assert.Equal("grpo", grpo["algorithm.adv_estimator"]);
         Assert.Equal("16", grpo["actor_rollout_ref.rollout.n"]);
         Assert.Equal("32", grpo["data.train_batch_size"]);
@@ -78,7 +78,7 @@ public sealed class VerlConfigMappingTests
     public void What_verl_cannot_express_is_named_and_the_paper_preset_has_none_beyond_the_documented_differences()
     {
         var preset = StudyPreset.Load("qwen3-0.6b");
-        Assert.Empty(VerlConfigMapping.Unsupported(preset.GrpoOptions, preset.Sft));
+        Assert.Empty(VerlConfigMapping.Unsupported(preset.Grpo, preset.Sft));
         var odd = new GrpoOptions { ScaleRewards = ScaleRewards.Batch, Delta = 2.0, MaskTruncatedCompletions = true, AdvantageEpsilon = 1e-4 };
         var unsupported = VerlConfigMapping.Unsupported(odd, new SftOptions { LrSchedulerType = "linear" });
         Assert.Equal(5, unsupported.Count);

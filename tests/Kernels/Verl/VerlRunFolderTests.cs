@@ -89,7 +89,7 @@ public sealed class VerlRunFolderTests : IDisposable
         var root = doc.RootElement;
         Assert.Equal(VerlRunFolder.Format, root.GetProperty("format").GetString());
         Assert.Equal("tiny-smoke", root.GetProperty("preset").GetString());
-        Assert.Equal(Smoke.Value.GrpoOptions.NumGenerations, root.GetProperty("grpo").GetProperty("num_generations").GetInt32());
+        Assert.Equal(Smoke.Value.Grpo.NumGenerations, root.GetProperty("grpo").GetProperty("num_generations").GetInt32());
         Assert.Equal(VerlConfigMapping.Grpo.Count + VerlConfigMapping.Sft.Count, root.GetProperty("mapping").GetArrayLength());
         Assert.Contains("algorithm.adv_estimator=grpo", root.GetProperty("overrides").GetProperty("grpo").EnumerateArray().Select(e => e.GetString()));
         var files = root.GetProperty("files").EnumerateArray().ToList();

@@ -44,8 +44,8 @@ public static class VerlRunFolder
     public static VerlExportResult Export(StudyPreset preset, string outDir, bool overwrite = false, string? data = null)
     {
         var (train, test) = TaskSetup.LoadData(preset.Data, data);
-        var grpo = preset.GrpoOptions;
-        var unsupported = VerlConfigMapping.Unsupported(grpo, preset.Sft);
+        var grpo = preset.Grpo;
+        var unsupported = VerlConfigMapping.Unsupported(grpo, VerlScripts.SftOptionsOf(preset));
         var scripts = VerlScripts.Generate(preset);
         IReadOnlyList<FolderManifest.Entry> files = [];
         var full = Path.GetFullPath(outDir);
@@ -78,7 +78,7 @@ public static class VerlRunFolder
 
     private static JsonObject Manifest(StudyPreset preset, int trainRows, int testRows, IReadOnlyList<string> unsupported, IReadOnlyList<FolderManifest.Entry> files)
     {
-        var grpo = preset.GrpoOptions;
+        var (grpo, sft) = (preset.Grpo, VerlScripts.SftOptionsOf(preset));
         var stage = new VerlRlStage(preset.RlStage.MaxSteps, preset.Eval);
         static JsonNode Row(string options, string field, string verl, string trl, string difference) => new JsonObject
         {
@@ -95,14 +95,14 @@ public static class VerlRunFolder
             ["format"] = Format,
             ["preset"] = preset.Name,
             ["data"] = new JsonObject { ["kind"] = preset.Data.Kind, ["train_rows"] = trainRows, ["test_rows"] = testRows },
-            ["sft"] = JsonNode.Parse(preset.Sft.ToJson()),
+            ["sft"] = JsonNode.Parse(sft.ToJson()),
             ["grpo"] = JsonNode.Parse(grpo.ToJson()),
             ["rl_stage"] = JsonSerializer.SerializeToNode(preset.RlStage),
             ["eval"] = JsonSerializer.SerializeToNode(preset.Eval),
             ["mapping"] = mapping,
             ["overrides"] = new JsonObject
             {
-                ["sft"] = Strings(VerlConfigMapping.SftOverrides(preset.Sft).Select(o => o.ToString())),
+                ["sft"] = Strings(VerlConfigMapping.SftOverrides(sft).Select(o => o.ToString())),
                 ["grpo"] = Strings(VerlConfigMapping.GrpoOverrides(grpo, stage).Select(o => o.ToString())),
             },
             ["unsupported"] = Strings(unsupported),

@@ -31,18 +31,24 @@ public static class VerlScripts
     {
         // The study runs each stage with the run's seed (StudyRunner: options with { Seed = seed }); the default is the preset's first.
         int seed = preset.Seeds.Count > 0 ? preset.Seeds[0] : 1;
-        var grpo = preset.GrpoOptions with { Seed = seed };
+        var grpo = preset.Grpo with { Seed = seed };
         var stage = new VerlRlStage(preset.RlStage.MaxSteps, preset.Eval);
         return new Dictionary<string, string>
         {
             [Common] = CommonScript(preset),
-            [Sft] = SftScript(preset, preset.Sft with { Seed = seed }),
+            [Sft] = SftScript(preset, SftOptionsOf(preset) with { Seed = seed }),
             [Grpo] = GrpoScript(preset, grpo, stage),
             [Eval] = EvalScript(preset),
             [SftThenRl] = SftThenRlScript(),
             [RlThenSft] = RlThenSftScript(preset),
         };
     }
+
+    /// <summary>The preset's SFT options as verl gets them: an absent dtype is the preset's model.dtype (HF name).</summary>
+    public static Reproduction.Sft.SftOptions SftOptionsOf(StudyPreset preset) => preset.Sft with
+    {
+        Dtype = preset.Sft.Dtype ?? IO.DtypeNames.HfName(IO.DtypeNames.ParseTraining(preset.Model.Dtype, $"preset {preset.Name}: model.dtype")),
+    };
 
     private static string Header(string what) => $"""
         #!/usr/bin/env bash
