@@ -97,16 +97,27 @@ public sealed class GateTests
     }
 
     [Fact]
-    public void Recorded_tolerances_follow_the_stated_rule()
+    public void Recorded_tolerances_are_four_seed_standard_deviations_or_the_metric_floor_whichever_is_larger()
     {
-        var run = SyntheticRuns.Make();
-        var b = BaselineRecorder.Record(run);
-        foreach (var c in b.Curves)
+        // Seeds 2 and 3 repeat seed 1's curves shifted by 1 and 2 steps of d, so every point's seed std is exactly d.
+        var d = new Dictionary<string, double> { ["sft_test_ce"] = 0.1, ["mean1_robust"] = 0.01, ["mean1_strict"] = 0.01 };
+        var run = SyntheticRuns.Make(seeds: [1, 2, 3]);
+        run = run with
         {
-            var spread = CurveStatistics.MeanCurve(run.Pipeline(c.Pipeline).CurvesOf(c.Metric)).Max(s => s.Stat.StdDev);
-            Assert.Equal(Math.Max(BaselineRecorder.FloorFor(c.Metric), BaselineRecorder.SpreadMultiplier * spread), c.MaxAbsDelta, 12);
-            Assert.Equal(c.MaxAbsDelta / 2, c.MeanResidualTolerance, 12);
-        }
+            Pipelines = run.Pipelines.Select(p => p with
+            {
+                Curves = p.Curves.Select(c => c with
+                {
+                    Points = p.CurvesOf(c.Metric)[0].Points.Select(pt => pt with { Value = pt.Value + (c.Seed - 1) * d[c.Metric] }).ToList(),
+                }).ToList(),
+            }).ToList(),
+        };
+        var b = BaselineRecorder.Record(run);
+
+        // CE: 4 × 0.1 = 0.4 is above its floor 0.15. Rewards: 4 × 0.01 = 0.04 is below their floor 0.12.
+        var expected = new Dictionary<string, double> { ["sft_test_ce"] = 0.4, ["mean1_robust"] = 0.12, ["mean1_strict"] = 0.12 };
+        Assert.All(b.Curves, c => Assert.Equal((expected[c.Metric], expected[c.Metric] / 2), (Math.Round(c.MaxAbsDelta, 12), Math.Round(c.MeanResidualTolerance, 12))));
         Assert.Equal(3 * 3, b.EndMetrics.Count);   // 3 metrics × 3 key points
+        Assert.All(b.EndMetrics, e => Assert.Equal(expected[e.Metric], e.Tolerance, 12));
     }
 }
