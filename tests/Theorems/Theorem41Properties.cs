@@ -37,14 +37,19 @@ public sealed class Theorem41Properties
 
     [Property(MaxTest = Suite.Cases)]
     public Property Theorem41_assumption3_is_unsatisfiable_when_the_RL_policy_is_deterministic() =>
-        Prop.ForAll(Generators.From((s, nx, ny) => (P1: s.PointMass(1, ny), P2: s.Policy(1, ny, s.Pick(InstanceSampler.Alphas)))), g =>
+        Prop.ForAll(Generators.From((s, _, ny) => DeterministicP1(s, ny)), g =>
         {
-            var (p1, p2) = g.Value;
-            var kl = Divergence.Kl(p2, p1, 0);
-            var same = Divergence.TotalVariation(p1, p2, 0) == 0;
-            Assert.True(same ? kl == 0 : double.IsPositiveInfinity(kl), $"KL = {kl}: no a > 0, A < ∞ can bracket it");
-            Assert.False(Counterexamples.Deterministic.SatisfiesAssumption3);
+            var i = g.Value;
+            Assert.True(i.Kl == 0 || double.IsPositiveInfinity(i.Kl), $"KL(p2||p1) = {i.Kl} from a point mass p1");
+            Assert.False(i.SatisfiesAssumption3, $"[a, A] = [{i.LowerA}, {i.UpperA}] brackets KL = {i.Kl}");
         });
+
+    /// <summary>A point-mass p₁, any p₂, and an Assumption 3 interval drawn apart from them.</summary>
+    private static Theorem41Instance DeterministicP1(InstanceSampler s, int ny)
+    {
+        var (a, upper) = Theorem41Checks.AssumptionInterval(s);
+        return new("generated", PromptDistribution.Uniform(1), s.Rewards(1, ny, RewardKind.Uniform), s.PointMass(1, ny), s.Policy(1, ny, s.Pick(InstanceSampler.Alphas)), a, upper);
+    }
 
     [Fact]
     public void Theorem41_as_stated_fails_on_CoLA_like_data_where_SFT_steps_raise_the_reward_monotonically()
@@ -80,15 +85,16 @@ public sealed class Theorem41Properties
 
     [Property(MaxTest = Suite.Cases)]
     public Property The_regularised_objective_drops_by_exactly_beta_E_q_KL_p2_p1_which_lies_in_beta_a_beta_A() =>
-        Prop.ForAll(Generators.RlThenSft, g =>
+        Prop.ForAll(Generators.From((s, nx, ny) => (Instance: TheoremInstances.RlThenSft(s, nx, ny), Interval: Theorem41Checks.AssumptionInterval(s))), g =>
         {
-            var i = g.Value;
+            var (i, (a, upper)) = g.Value;
             var drop = RewardObjective.JBeta(i.Q, i.P1, i.R, i.Beta, i.RefPolicy) - RewardObjective.JBeta(i.Q, i.P2, i.R, i.Beta, i.RefPolicy);
-            var kl = Divergence.ExpectedKl(i.Q, i.P2, i.P1);
             var exact = RlThenSftCoupling.RegularisedDrop(i.Q, i.P1, i.P2, i.Beta);
             Assert.True(Tolerances.Close(drop, exact, i.R.RMax + i.Beta), $"drop {drop} vs β·KL {exact}");
-            double a = kl / 2, upper = 2 * kl; // any Assumption 3 interval containing the KL
-            Assert.True(Tolerances.AtMost(i.Beta * a, drop, i.R.RMax + i.Beta) && Tolerances.AtMost(drop, i.Beta * upper, i.R.RMax + i.Beta));
+            var kl = Divergence.ExpectedKl(i.Q, i.P2, i.P1);
+            return Prop.When(a <= kl && kl <= upper, () =>                    // Assumption 3 for an interval drawn apart from the pair
+                Assert.True(Tolerances.AtMost(i.Beta * a, drop, i.R.RMax + i.Beta) && Tolerances.AtMost(drop, i.Beta * upper, i.R.RMax + i.Beta),
+                    $"drop {drop} outside [β·a, β·A] = [{i.Beta * a}, {i.Beta * upper}]"));
         });
 
     [Property(MaxTest = Suite.Cases)]
@@ -102,20 +108,21 @@ public sealed class Theorem41Properties
         });
 
     [Property(MaxTest = Suite.Cases)]
-    public Property The_KL_growth_hypothesis_implies_a_reward_drop_of_at_least_lambda_a_on_finite_candidate_sets() =>
-        Prop.ForAll(Generators.From((s, _, _) => (Instance: Theorem41Checks.KlGrowthInstance(s), A: s.Uniform(0.01, 2), Lambda: s.Uniform(0, 1))), g =>
+    public Property The_KL_growth_hypothesis_estimated_on_one_sample_implies_a_reward_drop_of_at_least_lambda_a_on_an_independent_one() =>
+        Prop.ForAll(Generators.From((s, _, _) => Theorem41Checks.KlGrowthInstance(s)), g =>
         {
-            var ((q, p1, r, candidates), radiusA, lambdaFraction) = g.Value;
-            var lambdaMax = RlThenSftCoupling.KlGrowthLambda(q, p1, r, candidates, radiusA);
-            if (!(lambdaMax > 0) || double.IsInfinity(lambdaMax)) return; // hypothesis fails: nothing to conclude
-            var lambda = lambdaMax * lambdaFraction; // every λ ≤ λmax satisfies the hypothesis on the candidate set
-            var j1 = RewardObjective.J(q, p1, r);
-            foreach (var p2 in candidates)
+            var k = g.Value;
+            var lambda = k.Lambda;
+            var j1 = RewardObjective.J(k.Q, k.P1, k.R);
+            var inside = k.Check.Where(p2 => Divergence.ExpectedKl(k.Q, p2, k.P1) is > 0 and var kl && kl <= k.RadiusA).ToList();
+            return Prop.When(lambda > 0 && inside.Count > 0, () =>
             {
-                var kl = Divergence.ExpectedKl(q, p2, p1);
-                if (!(kl > 0) || kl > radiusA) continue;
-                Assert.True(Tolerances.AtMost(RewardObjective.J(q, p2, r), j1 - lambda * kl, r.RMax), "conclusion J(p₂) ≤ J(p₁) − λa fails with a = KL");
-            }
+                foreach (var p2 in inside)
+                {
+                    var a = Divergence.ExpectedKl(k.Q, p2, k.P1);              // the largest a with a ≤ KL(p₂‖p₁)
+                    Assert.True(Tolerances.AtMost(RewardObjective.J(k.Q, p2, k.R), j1 - lambda * a, k.R.RMax), $"J(p₂) > J(p₁) − λa with λ = {lambda}, a = {a}");
+                }
+            });
         });
 
     [Fact]

@@ -39,24 +39,32 @@ public static class DoctorCommand
         table.AddRow("CUDA", env.CudaAvailable ? Markup.Escape($"available, {env.CudaDeviceCount} device(s): {env.CudaDeviceName ?? "name unknown (no nvidia-smi)"}") : "not available");
         table.AddRow("threads", $"{env.Threads} torch threads, {env.ProcessorCount} processors");
 
-        var (ok, detail) = SmokeStep();
-        table.AddRow("matmul + autograd", ok ? $"[green]ok[/] ({Markup.Escape(detail)})" : $"[red]FAILED[/] ({Markup.Escape(detail)})");
+        bool ok = true;
+        foreach (var device in env.CudaAvailable ? [torch.CPU, torch.CUDA] : new[] { torch.CPU })
+        {
+            var (stepOk, detail) = SmokeStep(device);
+            ok &= stepOk;
+            table.AddRow($"matmul + autograd ({device.type.ToString().ToLowerInvariant()})", stepOk ? $"[green]ok[/] ({Markup.Escape(detail)})" : $"[red]FAILED[/] ({Markup.Escape(detail)})");
+        }
         ReproCli.Out.Write(table);
         return ok ? 0 : 1;
     }
 
-    /// <summary>One tiny matmul and backward pass whose gradient is known in closed form: d/dA sum(A·B) = 1·Bᵀ.</summary>
-    public static (bool Ok, string Detail) SmokeStep()
+    /// <summary>
+    /// One tiny matmul and backward pass on <paramref name="device"/> (default CPU) whose gradient is known in closed form:
+    /// d/dA sum(A·B) = 1·Bᵀ.
+    /// </summary>
+    public static (bool Ok, string Detail) SmokeStep(Device? device = null)
     {
         try
         {
             using var scope = torch.NewDisposeScope();
-            var a = torch.tensor(new float[] { 1, 2, 3, 4 }, [2, 2]).requires_grad_(true);
-            var b = torch.tensor(new float[] { 5, 6, 7, 8 }, [2, 2]);
+            var a = torch.tensor(new float[] { 1, 2, 3, 4 }, [2, 2], device: device).requires_grad_(true);
+            var b = torch.tensor(new float[] { 5, 6, 7, 8 }, [2, 2], device: device);
             var y = torch.matmul(a, b).sum();
             y.backward();
-            float value = y.item<float>();
-            var grad = a.grad!.data<float>().ToArray();
+            float value = y.cpu().item<float>();
+            var grad = a.grad!.cpu().data<float>().ToArray();
             // sum(A·B) = 1·5+2·7 + 1·6+2·8 + 3·5+4·7 + 3·6+4·8 = 134; grad[i,k] = sum_j B[k,j] = (11, 15, 11, 15).
             bool ok = value == 134f && grad.SequenceEqual(new float[] { 11, 15, 11, 15 });
             return (ok, $"sum(A·B) = {value}, grad = [{string.Join(", ", grad)}]");

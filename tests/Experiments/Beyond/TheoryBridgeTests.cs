@@ -44,8 +44,11 @@ public sealed class TheoryBridgeTests
         Assert.Equal(0.0, row.KlP2P1.Mean);
         Assert.Equal(0.0, row.DeltaJ.Mean);
         Assert.True(row.Eq10.Holds && row.Theorem31d!.Holds && row.Prop1.Holds);
-        // The Gibbs identity's J_D term: C1 = 0 = (J − J_D)/β only if the data scores what the policy does; an untrained model does not.
-        Assert.Equal(row.J2.Mean, row.J1.Mean);
+        // The Gibbs identity's J_D term: every target's first token has its label's parity, so J_D = +1, which the untrained
+        // model does not reach; C1 = 0 = (J − J_D)/β then fails.
+        Assert.Equal(1.0, row.JData);
+        Assert.True(row.J1.Mean < 1, $"J1 {row.J1}");
+        Assert.False(row.Gibbs!.Holds, $"Gibbs: measured {row.Gibbs.Measured}, predicted {row.Gibbs.Predicted}");
     }
 
     [Fact]

@@ -26,9 +26,11 @@ public sealed class DoctorTests
 
     [Fact]
     [Trait("Category", Gpu.Category)]
-    public void On_a_GPU_runner_CUDA_is_visible_to_torch()
+    public void On_a_GPU_runner_the_smoke_step_computes_the_known_value_and_gradient_on_the_CUDA_device_and_doctor_exits_0()
     {
         Gpu.Require();
-        Assert.True(TorchEnvironment.Capture().CudaDeviceCount >= 1);
+        var (ok, detail) = DoctorCommand.SmokeStep(TorchSharp.torch.CUDA);
+        Assert.True(ok, detail);
+        Assert.Equal(0, DoctorCommand.Run());
     }
 }
