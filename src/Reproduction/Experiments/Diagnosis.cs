@@ -43,15 +43,16 @@ public sealed record Diagnosis(
         RewardEvaluationResult Run(IReadOnlyList<GrpoPrompt> prompts, IReward[] rewards, SamplingOptions sampling, int samples) =>
             RewardEvaluation.Evaluate(model, prompts, enc.Decode, rewards, sampling, samples, ctx.Preset.Eval.BatchSize);
 
-        var rl = Run(test.Select(enc.Rl).ToList(), [robust, strict, labelOnly], ctx.Sampling with { Seed = seed }, n);
+        var rlPrompts = test.Select(enc.Rl).ToList();
+        var rl = Run(rlPrompts, [robust, strict, labelOnly], ctx.Sampling with { Seed = seed }, n);
         // The side views take half the samples of the headline metric: they are read as differences of a few points.
         int side = Math.Max(1, n / 2);
         var sftPrompts = test.Select(ctx.SftDataPrompt).ToList();
         // SFT data in the RL format asks the same prompts: the format view is the headline metric itself.
-        bool samePrompts = sftPrompts.Zip(test, (a, e) => a.PromptIds.SequenceEqual(enc.Rl(e).PromptIds)).All(x => x);
+        bool samePrompts = sftPrompts.Zip(rlPrompts, (a, r) => a.PromptIds.SequenceEqual(r.PromptIds)).All(x => x);
         var sftPrompt = samePrompts ? rl : Run(sftPrompts, [robust], ctx.Sampling with { Seed = seed + 1 }, side);
         var greedyOptions = SamplingOptions.Greedy(ctx.Sampling.MaxNewTokens) with { EosTokenIds = ctx.Sampling.EosTokenIds, PadTokenId = ctx.Sampling.PadTokenId };
-        var greedy = Run(test.Select(enc.Rl).ToList(), [robust], greedyOptions, 1);
+        var greedy = Run(rlPrompts, [robust], greedyOptions, 1);
         var greedySft = Run(sftPrompts, [robust], greedyOptions, 1);
         var trainRl = Run(train.Select(enc.Rl).ToList(), [robust], ctx.Sampling with { Seed = seed + 2 }, side);
 
