@@ -23,7 +23,7 @@ public static class GrpoCommand
         var saveSteps = new Option<int?>("--save-steps") { Description = "save_steps: a checkpoint every N steps (and at the end)" };
         var resume = new Option<string?>("--resume") { Description = "A checkpoint folder, or 'auto' for the newest complete one in --out" };
         var skip = new Option<bool>("--skip-nonfinite") { Description = "Skip (and count) steps with a NaN/Inf loss or gradient instead of stopping" };
-        var cmd = new Command("grpo", "GRPO on CoLA-style prompts with the strict / label-only reward (batched KV-cache rollouts)") { output, options, maxSteps, lr, saveSteps, reward, resume };
+        var cmd = new Command("grpo", "GRPO on CoLA-style prompts with the strict / label-only reward (batched KV-cache rollouts)") { output, options, maxSteps, lr, saveSteps, reward, resume, skip };
         common.AddTo(cmd);
         cmd.SetAction(parse =>
         {

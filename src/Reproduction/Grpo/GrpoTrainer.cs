@@ -24,6 +24,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
     IReadOnlyList<GrpoPrompt> prompts, WeightedReward reward, Func<long[], string> decode)
 {
     private readonly GrpoPromptSet _prompts = GrpoPromptSet.Fit(prompts, options);
+    private readonly WeightedReward _reward = Weighted(reward, options);
 
     /// <summary>Called after every step (progress display, pipeline curves).</summary>
     public Action<GrpoStepMetrics>? OnStep { get; init; }
@@ -158,9 +159,9 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         // 2. Rewards on the decoded completions, then group-normalised advantages.
         clock.Restart();
         var labels = batch.SelectMany(p => Enumerable.Repeat(p.Label, g)).ToList();
-        var perFunction = rollout.Tokens.Select((t, i) => reward.ScoreEach(decode(t), labels[i])).ToList();
-        var rewards = torch.tensor(perFunction.Select(r => RewardWeighting.WeightedSum(r.Select(x => (double?)x).ToArray(), reward.Weights)).ToArray(), ScalarType.Float32);
-        for (int k = 0; k < reward.Rewards.Count; k++) values[$"rewards/{reward.Rewards[k].Name}/mean"] = perFunction.Average(r => r[k]);
+        var perFunction = rollout.Tokens.Select((t, i) => _reward.ScoreEach(decode(t), labels[i])).ToList();
+        var rewards = torch.tensor(perFunction.Select(r => RewardWeighting.WeightedSum(r.Select(x => (double?)x).ToArray(), _reward.Weights)).ToArray(), ScalarType.Float32);
+        for (int k = 0; k < _reward.Rewards.Count; k++) values[$"rewards/{_reward.Rewards[k].Name}/mean"] = perFunction.Average(r => r[k]);
         var adv = GrpoAdvantages.Compute(rewards, options);
         values["reward"] = adv.Metrics.Reward;
         values["reward_std"] = adv.Metrics.RewardStd;
@@ -264,6 +265,15 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         values["tokens_per_s/rollout"] = completionTokens / Math.Max(rolloutSeconds, 1e-9);
         values["tokens_per_s/train"] = options.NumIterations * ids.numel() / Math.Max(trainSeconds, 1e-9);
         return new GrpoStepMetrics(StepOffset + step, epoch, values);
+    }
+
+    /// <summary>The reward functions weighted by reward_weights when the options set them (refused when the reward carries its own weights too).</summary>
+    private static WeightedReward Weighted(WeightedReward reward, GrpoOptions options)
+    {
+        if (options.RewardWeights is not { } weights) return reward;
+        if (reward.Weights.Any(w => w != 1.0))
+            throw new ReproException($"grpo option reward_weights [{string.Join(", ", weights)}] and the reward's own weights [{string.Join(", ", reward.Weights)}] are both set; give one");
+        return new WeightedReward(reward.Rewards, weights);
     }
 
     /// <summary>

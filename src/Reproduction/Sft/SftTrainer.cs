@@ -24,7 +24,7 @@ public sealed record SftStepMetrics(
         o["tokens"] = Tokens;
         Put("tokens_per_s", Math.Round(TokensPerSecond, 1));
         if (Skipped) o["skipped_nonfinite"] = true;
-        if (EvalCe is { } ce) o["eval_ce"] = ce;
+        if (EvalCe is { } ce) Put("eval_ce", ce);
         return o;
     }
 }

@@ -75,6 +75,12 @@ public sealed class TrainingVerbTests : IDisposable
     }
 
     [Fact]
+    public void The_grpo_verb_accepts_every_option_it_reads()
+    {
+        Assert.Empty(ReproCli.Build().Parse(["grpo", "--preset", "tiny-smoke", "--out", "x", "--skip-nonfinite", "--dtype", "float64"]).Errors);
+    }
+
+    [Fact]
     public void The_dtype_flag_overrides_the_presets_and_the_sft_options_follow_it()
     {
         var sft = Path.Combine(_dir, "sft-bf16");

@@ -111,4 +111,42 @@ public sealed class AdamWMixedPrecisionTests
         Assert.All(w.to(ScalarType.Float32).data<float>().ToArray(), x => Assert.InRange(x, 0.975f, 0.985f));
         Assert.Contains("master.w", opt.StateTensors().Keys);
     }
+
+    /// <summary>bfloat16's spacing on [2⁻⁷, 2⁻⁶), where a weight of 0.01 lies: 2⁻⁷ · 2⁻⁷ (8 significand bits).</summary>
+    private const double Bf16SpacingNear001 = 1.0 / (1 << 14);
+
+    [Fact]
+    public void Lr_1e_6_steps_move_the_float32_master_at_once_and_the_bfloat16_weight_once_they_add_up_where_plain_bfloat16_loses_them()
+    {
+        // The paper's GRPO learning rate on a weight of 0.01, Qwen3-0.6B's order of magnitude: a constant gradient makes
+        // each Adam step lr = 1e-6, about 1/61 of the bfloat16 spacing there, so a bfloat16 weight rounds every step away.
+        const double lr = 1e-6;
+        var start = torch.full(4, 0.01, ScalarType.BFloat16);
+        double w0 = start.to(ScalarType.Float64).data<double>()[0];
+        var ours = new TorchSharp.Modules.Parameter(start.clone());
+        var plain = new TorchSharp.Modules.Parameter(start.clone());
+        var opt = new AdamW([("w", ours)], new AdamW.Options());
+        var plainOpt = torch.optim.AdamW([plain], lr: lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0);
+        double Master() => opt.StateTensors()["master.w"].to(ScalarType.Float64).data<double>()[0];
+        static double Value(Tensor t) => t.to(ScalarType.Float64).data<double>()[0];
+        void Step()
+        {
+            opt.ZeroGrad();
+            ours.to(ScalarType.Float32).sum().backward();                        // gradient 1 on every weight
+            opt.StepWith(lr);
+            plainOpt.zero_grad();
+            plain.to(ScalarType.Float32).sum().backward();
+            plainOpt.step();
+        }
+
+        Step();
+        Assert.Equal(w0 - lr, Master(), 1e-9);                                    // the float32 master moved by lr
+        Assert.Equal(w0, Value(ours));                                            // the bfloat16 copy did not, yet
+        for (int i = 1; i < 200; i++) Step();
+        // 200 steps: the master is 2e-4 lower, 3.3 bfloat16 spacings; the bfloat16 weight follows it to within half a spacing.
+        Assert.Equal(w0 - 200 * lr, Master(), 1e-7);
+        Assert.InRange(Value(ours), Master() - Bf16SpacingNear001 / 2, Master() + Bf16SpacingNear001 / 2);
+        Assert.True(Value(ours) <= w0 - 3 * Bf16SpacingNear001, $"the bfloat16 weight moved to {Value(ours):R} from {w0:R}");
+        Assert.Equal(w0, Value(plain));                                           // torch's AdamW on the bfloat16 tensor lost every step
+    }
 }
