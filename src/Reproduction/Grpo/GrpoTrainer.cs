@@ -147,6 +147,9 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         clock.Restart();
         var labels = batch.SelectMany(p => Enumerable.Repeat(p.Label, g)).ToList();
         var perFunction = rollout.Tokens.Select((t, i) => reward.ScoreEach(decode(t), labels[i])).ToList();
+        // ±∞ is a broken reward function (NaN is TRL's "no reward", left to the advantages): the advantages would turn it into
+        // 0 and the step would silently learn nothing, so the guard stops the run here, or skips the update with skip_nonfinite.
+        bool rewardsFinite = guard.Admit(StepOffset + step, InfiniteReward(perFunction));
         var rewards = torch.tensor(perFunction.Select(r => RewardWeighting.WeightedSum(r.Select(x => (double?)x).ToArray(), reward.Weights)).ToArray(), ScalarType.Float32);
         for (int k = 0; k < reward.Rewards.Count; k++) values[$"rewards/{reward.Rewards[k].Name}/mean"] = perFunction.Average(r => r[k]);
         var adv = GrpoAdvantages.Compute(rewards, options);
@@ -215,7 +218,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
             var maskF = completionMask.to(ScalarType.Float32);
             if (entropy is not null) values["entropy"] = (entropy * maskF).sum().item<float>() / Math.Max(1f, maskF.sum().item<float>());   // TRL's `entropy`
             values["ratio/mean"] = (loss.Coef1 * maskF).sum().item<float>() / Math.Max(1f, maskF.sum().item<float>());
-            if (guard.Admit(StepOffset + step, values["loss"], gradNorm)) optimizer.StepWith(lr);
+            if (rewardsFinite && guard.Admit(StepOffset + step, values["loss"], gradNorm)) optimizer.StepWith(lr);
             else values["skipped_nonfinite"] = 1;
         }
         optimizer.ZeroGrad();
@@ -229,6 +232,16 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         values["tokens_per_s/rollout"] = completionTokens / Math.Max(rolloutSeconds, 1e-9);
         values["tokens_per_s/train"] = options.NumIterations * ids.numel() / Math.Max(trainSeconds, 1e-9);
         return new GrpoStepMetrics(StepOffset + step, epoch, values);
+    }
+
+    /// <summary>Which reward function gave ±∞ to which completion, or null when none did.</summary>
+    private string? InfiniteReward(IReadOnlyList<double[]> perFunction)
+    {
+        for (int i = 0; i < perFunction.Count; i++)
+            for (int k = 0; k < perFunction[i].Length; k++)
+                if (double.IsInfinity(perFunction[i][k]))
+                    return $"reward '{reward.Rewards[k].Name}' is {perFunction[i][k]} for completion {i}";
+        return null;
     }
 
     /// <summary>Per-token log-probs [B, C] of the completion tokens (positions promptWidth … promptWidth + C − 1).</summary>
