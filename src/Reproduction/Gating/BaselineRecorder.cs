@@ -15,7 +15,7 @@ public static class BaselineRecorder
 {
     public const double SpreadMultiplier = 4.0;
 
-    /// <summary>Floors: CE in nats/token (run-to-run BLAS differences move tiny-model CE by ~0.05); ±1 rewards (one flipped answer in 50 is 0.04).</summary>
+    /// <summary>Floors: CE in nats/token (above the run-to-run BLAS differences of the tiny model's CE, docs/log.md); ±1 rewards (one flipped answer in 50 is 0.04).</summary>
     public static double FloorFor(string metric) => metric.Contains("ce", StringComparison.OrdinalIgnoreCase) ? 0.15 : 0.12;
 
     public static string Rule =>

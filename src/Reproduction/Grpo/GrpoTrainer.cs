@@ -56,8 +56,8 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
     /// (β = 0, no <see cref="ExtraLoss"/>, one iteration), the surrogate's gradient is exactly zero (each token's term is
     /// A·ratio with A = 0), so the backward pass is skipped. The forward still runs, under no_grad, for the logged loss,
     /// ratio and entropy, and AdamW still steps on the zeroed gradients, so its moments move the weights exactly as in
-    /// TRL, which backpropagates the zero loss: the parameters come out bit for bit the same. On the tiny study about
-    /// half the GRPO steps are such (every sample −1 under the strict reward). False forces the backward.
+    /// TRL, which backpropagates the zero loss: the parameters come out bit for bit the same. On the tiny study many GRPO
+    /// steps are such (every sample −1 under the strict reward). False forces the backward.
     /// </summary>
     public bool SkipZeroGradientBackward { get; init; } = true;
 
