@@ -25,6 +25,18 @@ public static class SharedData
 
     public static bool InCi => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
 
+    /// <summary>
+    /// What a test does when something it needs is absent (<paramref name="why"/> says what and how to get it): it is
+    /// skipped with that reason on a user's machine, and fails under CI, where everything a test needs is expected.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    public static void Unavailable(string why)
+    {
+        if (InCi) Assert.Fail($"{why} (CI is set, so a test that cannot run fails)");
+        Assert.Skip(why);
+        throw new System.Diagnostics.UnreachableException();
+    }
+
     /// <summary>The path of a folder or file under shared/, or skip (fail under CI) when it is absent.</summary>
     public static string Require(params string[] parts)
     {
@@ -38,9 +50,8 @@ public static class SharedData
         var where = root is null
             ? $"no reference data folder: set {EnvironmentVariable} or place 'shared/' beside the repository ({Path.GetFullPath(Path.Combine(RepoRoot, ".."))})"
             : $"reference data '{rel}' is missing under {root}";
-        if (InCi) Assert.Fail($"{where} (CI is set, so missing reference data is a failure)");
-        Assert.Skip(where);
-        throw new InvalidOperationException("unreachable");
+        Unavailable(where);
+        return "";
     }
 
     private static string FindRepoRoot()

@@ -12,7 +12,7 @@ namespace Reproduction.Grpo;
 /// <item>coef_2 = clamp(coef_1, 1 − ε_low, 1 + ε_high); then, with delta, coef_1 ← min(coef_1, delta).</item>
 /// <item>surrogate = −min(coef_1·A, coef_2·A); with clip_ratio_c (verl dual clip), for A &lt; 0: min(surrogate, −A·c).</item>
 /// <item>per-token loss = surrogate + beta·KL (KL times the pre-delta coef_1 with use_bias_correction_kl).</item>
-/// <item>aggregation by <see cref="LossType"/>; see docs/readme/grpo.md for the table.</item>
+/// <item>aggregation by <see cref="LossType"/>; see docs/options.md for the table.</item>
 /// </list>
 /// Gradient conventions are libtorch's: `minimum` splits the gradient on ties; `clamp` passes it on the closed range.
 /// </summary>

@@ -8,7 +8,7 @@ namespace Reproduction.Grpo;
 /// when it is set (construction, <c>with</c>, JSON), so an instance is always valid. Defaults are TRL v1.9.0's
 /// `GRPOConfig` (trl/trainer/grpo_config.py) or the inherited `TrainingArguments`; each comment also gives the
 /// public CoLA setup's value (ytzfhqs/CoLA-RL, verl; see shared/paper/cola-setup.md) where it states one.
-/// The field ↔ TRL ↔ verl table is docs/readme/grpo.md.
+/// The field ↔ TRL ↔ verl table is docs/options.md.
 /// </summary>
 public sealed record GrpoOptions : IJsonOnDeserialized
 {

@@ -66,8 +66,8 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
     /// (β = 0, no <see cref="ExtraLoss"/>, one iteration), the surrogate's gradient is exactly zero (each token's term is
     /// A·ratio with A = 0), so the backward pass is skipped. The forward still runs, under no_grad, for the logged loss,
     /// ratio and entropy, and AdamW still steps on the zeroed gradients, so its moments move the weights exactly as in
-    /// TRL, which backpropagates the zero loss: the parameters come out bit for bit the same. On the tiny study about
-    /// half the GRPO steps are such (every sample −1 under the strict reward). False forces the backward.
+    /// TRL, which backpropagates the zero loss: the parameters come out bit for bit the same. On the tiny study many GRPO
+    /// steps are such (every sample −1 under the strict reward). False forces the backward.
     /// </summary>
     public bool SkipZeroGradientBackward { get; init; } = true;
 
@@ -160,6 +160,9 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         clock.Restart();
         var labels = batch.SelectMany(p => Enumerable.Repeat(p.Label, g)).ToList();
         var perFunction = rollout.Tokens.Select((t, i) => _reward.ScoreEach(decode(t), labels[i])).ToList();
+        // ±∞ is a broken reward function (NaN is TRL's "no reward", left to the advantages): the advantages would turn it into
+        // 0 and the step would silently learn nothing, so the guard stops the run here, or skips the update with skip_nonfinite.
+        bool rewardsFinite = guard.Admit(StepOffset + step, InfiniteReward(perFunction));
         var rewards = torch.tensor(perFunction.Select(r => RewardWeighting.WeightedSum(r.Select(x => (double?)x).ToArray(), _reward.Weights)).ToArray(), ScalarType.Float32);
         for (int k = 0; k < _reward.Rewards.Count; k++) values[$"rewards/{_reward.Rewards[k].Name}/mean"] = perFunction.Average(r => r[k]);
         var adv = GrpoAdvantages.Compute(rewards, options);
@@ -251,7 +254,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
             // Mean importance ratio over completion tokens: exactly 1 on the first pass, ≠ 1 after an update (μ > 1).
             if (iteration == 0) values["entropy"] = entropySum / Math.Max(1, tokens);   // TRL's `entropy`
             values["ratio/mean"] = ratioSum / Math.Max(1, tokens);
-            if (guard.Admit(StepOffset + step, values["loss"], gradNorm)) optimizer.StepWith(lr);
+            if (rewardsFinite && guard.Admit(StepOffset + step, values["loss"], gradNorm)) optimizer.StepWith(lr);
             else values["skipped_nonfinite"] = 1;
         }
         optimizer.ZeroGrad();
@@ -304,6 +307,16 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         values["prompt_length/clip_ratio"] = lengths.Count(l => l == options.MaxPromptLength) / (double)lengths.Length;
         values["prompt_length/truncated"] = indices.Count(i => _prompts.Truncated[i]);
         values["prompt_length/filtered"] = _prompts.Filtered;
+    }
+
+    /// <summary>Which reward function gave ±∞ to which completion, or null when none did.</summary>
+    private string? InfiniteReward(IReadOnlyList<double[]> perFunction)
+    {
+        for (int i = 0; i < perFunction.Count; i++)
+            for (int k = 0; k < perFunction[i].Length; k++)
+                if (double.IsInfinity(perFunction[i][k]))
+                    return $"reward '{_reward.Rewards[k].Name}' is {perFunction[i][k]} for completion {i}";
+        return null;
     }
 
     /// <summary>Per-token log-probs [B, C] of the completion tokens (positions promptWidth … promptWidth + C − 1).</summary>

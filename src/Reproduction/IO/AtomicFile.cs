@@ -12,6 +12,22 @@ public static class AtomicFile
     /// <summary>Prefix of every temporary sibling, so stale ones from a killed process can be recognised.</summary>
     public const string TempMarker = ".tmp-";
 
+    /// <summary>
+    /// Test hook (unset in normal use): with <c>REPRO_TEST_PAUSE_FOLDER_WRITES=FILE</c>, every <see cref="WriteFolder"/> stops
+    /// when its temporary folder is complete and before the rename, writes the temporary's path to FILE and waits until
+    /// FILE is deleted. A test kills the process there (a write interrupted mid-way, every time), or deletes FILE to let
+    /// it go on.
+    /// </summary>
+    public const string PauseVariable = "REPRO_TEST_PAUSE_FOLDER_WRITES";
+
+    /// <summary>
+    /// Test hook (unset in normal use): with <c>REPRO_TEST_DISK_BYTES=N</c>, a <see cref="WriteFolder"/> fails as on a full
+    /// disk (IOException "No space left on device", before its rename) once the folders this process wrote would exceed N bytes.
+    /// </summary>
+    public const string CapacityVariable = "REPRO_TEST_DISK_BYTES";
+
+    private static long _folderBytes;
+
     public static void Write(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
@@ -76,6 +92,7 @@ public static class AtomicFile
         try
         {
             fill(tmp);
+            TestHooksBeforeRename(tmp);
             if (Directory.Exists(full))
             {
                 var old = Path.Combine(parent, $".{Path.GetFileName(full)}{TempMarker}old-{Guid.NewGuid():N}");
@@ -94,6 +111,20 @@ public static class AtomicFile
             if (e is IOException or UnauthorizedAccessException) throw ReproException.ForFile(full, $"could not write folder: {e.Message}", e);
             throw;
         }
+    }
+
+    /// <summary>The <see cref="CapacityVariable"/> and <see cref="PauseVariable"/> hooks, between a folder's fill and its rename.</summary>
+    private static void TestHooksBeforeRename(string tmp)
+    {
+        if (long.TryParse(Environment.GetEnvironmentVariable(CapacityVariable), out var capacity))
+        {
+            long size = new DirectoryInfo(tmp).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+            if (Interlocked.Add(ref _folderBytes, size) > capacity) throw new IOException("No space left on device");
+        }
+        if (Environment.GetEnvironmentVariable(PauseVariable) is not { Length: > 0 } signal) return;
+        File.WriteAllText(signal + ".writing", tmp);
+        File.Move(signal + ".writing", signal, overwrite: true);                                // the test reads the whole path or nothing
+        while (File.Exists(signal)) Thread.Sleep(5);
     }
 
     private static void TryDelete(string path)

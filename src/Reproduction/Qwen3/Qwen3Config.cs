@@ -44,7 +44,7 @@ public sealed record Qwen3Config
 
     /// <summary>
     /// transformers' `_attn_implementation` (not saved to config.json): "eager" is the explicit path that matches HF
-    /// eager bit for bit in structure; "sdpa" uses torch's scaled_dot_product_attention (faster, float32-exact to ~1e-6).
+    /// eager bit for bit in structure; "sdpa" uses torch's scaled_dot_product_attention (faster; equal to eager within float32 rounding).
     /// </summary>
     [JsonIgnore] public string AttnImplementation { get; init; } = Eager;
 

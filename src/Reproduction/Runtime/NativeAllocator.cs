@@ -4,13 +4,12 @@ namespace Reproduction.Runtime;
 
 /// <summary>
 /// How the `repro` process has libtorch's CPU allocator take memory from the system. By default every large block
-/// is a fresh mmap of 4 KiB pages, unmapped on free, so each training step of a 0.6B-shaped model re-faults ~2.5 GB
-/// of zeroed pages (the dense embedding/lm_head gradient, AdamW's denominator, activations): ~650k minor faults a
-/// step, measured with `repro bench --workloads profile` and /proc/self/stat. <see cref="UseHugePages"/> sets
-/// libtorch's own switch `THP_MEM_ALLOC_ENABLE=1` (c10's alloc_cpu: blocks ≥ 2 MiB are 2 MiB-aligned and
-/// madvise(MADV_HUGEPAGE)d), which the kernel honours when transparent huge pages are `madvise` or `always`: the
-/// same step then takes ~7k faults, and memory is still returned on free (peak RSS unchanged, measured 5,074 vs
-/// 5,035 MiB). It must be set before libtorch allocates, so the CLI does it first thing. Numbers are unchanged: only
+/// is a fresh mmap of 4 KiB pages, unmapped on free, so each training step of a 0.6B-shaped model re-faults its large
+/// blocks of zeroed pages (the dense embedding/lm_head gradient, AdamW's denominator, activations) one 4 KiB page at a
+/// time. <see cref="UseHugePages"/> sets libtorch's own switch `THP_MEM_ALLOC_ENABLE=1` (c10's alloc_cpu: blocks ≥ 2 MiB
+/// are 2 MiB-aligned and madvise(MADV_HUGEPAGE)d), which the kernel honours when transparent huge pages are `madvise` or
+/// `always`: the same step then takes far fewer faults, and memory is still returned on free (docs/log.md has the
+/// measurements). It must be set before libtorch allocates, so the CLI does it first thing. Numbers are unchanged: only
 /// the page size changes. `REPRO_MALLOC=system` (or THP_MEM_ALLOC_ENABLE set by the user) leaves things as they are.
 /// </summary>
 public static class NativeAllocator

@@ -6,7 +6,7 @@ namespace Repro.Tests.Beyond;
 
 /// <summary>
 /// `repro ablate` on tiny-smoke, one seed, every kind at once (strict, label-only, β = 0.01, interleaved:5, joint:1 from one
-/// base and one SFT checkpoint), with a small bridge. About a minute on 2 idle cores.
+/// base and one SFT checkpoint), with a small bridge.
 /// </summary>
 public sealed class AblationSmokeFixture : IDisposable
 {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Reproduction.IO;
 using Reproduction.Training;
 
@@ -6,26 +5,28 @@ namespace Repro.Tests.Reliability;
 
 /// <summary>
 /// kill -9 and resume: `repro sft` / `repro grpo` run as child processes on the tiny-smoke preset and are SIGKILLed
-/// at seeded moments (after the first logged step, while a checkpoint is being written, at a random time), each
-/// time resumed with `--resume auto`. The interrupted run must end with the same metrics (less wall-clock fields)
-/// and the same bytes of weights and optimizer moments as an uninterrupted run, and no incomplete checkpoint may
-/// ever be visible or picked up. The TensorBoard run beside metrics.jsonl ends with the same scalars too, each step once.
+/// at seeded moments (after the first logged step, in the middle of a checkpoint write, after a seeded number of logged
+/// steps), each time resumed with `--resume auto`. The children run with AtomicFile's pause hook, so every atomic folder
+/// write stops between its complete temporary and the rename until this test lets it go on: a kill lands mid-write
+/// because the child waits there, not because of a race, and a child cannot run past a moment before it is killed.
+/// The interrupted run must end with the same metrics (less wall-clock fields) and the same bytes of weights and
+/// optimizer moments as an uninterrupted run, and no incomplete checkpoint may ever be visible or picked up.
+/// The TensorBoard run beside metrics.jsonl ends with the same scalars too, each step once.
 /// </summary>
 public sealed class CrashConsistencyTests : IDisposable
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(120);
     private readonly string _dir = Directory.CreateTempSubdirectory("repro-crash-").FullName;
     public void Dispose() => Directory.Delete(_dir, true);
 
     /// <summary>When the killer strikes.</summary>
-    private enum Moment { AfterFirstLoggedStep, DuringCheckpointWrite, RandomTime }
+    private enum Moment { AfterFirstLoggedStep, DuringCheckpointWrite, AfterSeededSteps }
 
     [Fact]
     public void Sft_killed_repeatedly_and_resumed_ends_bitwise_equal_to_an_uninterrupted_run()
     {
         string[] args = ["sft", "--preset", "tiny-smoke", "--model", TinySmokeBase.Path, "--data", "synthetic", "--max-steps", "12", "--save-steps", "3"];
         KilledAndResumedMatchesStraight(args, finalStep: 12, firstLoggedLines: 2, seed: 11,
-            [Moment.AfterFirstLoggedStep, Moment.DuringCheckpointWrite, Moment.RandomTime, Moment.DuringCheckpointWrite]);
+            [Moment.AfterFirstLoggedStep, Moment.DuringCheckpointWrite, Moment.AfterSeededSteps, Moment.DuringCheckpointWrite]);
     }
 
     [Fact]
@@ -34,40 +35,35 @@ public sealed class CrashConsistencyTests : IDisposable
         string[] args = ["grpo", "--preset", "tiny-smoke", "--model", TinySmokeBase.Path, "--max-steps", "8", "--save-steps", "2",
             "--options", Path.Combine(SharedData.RepoRoot, "tests", "Experiments", "Study", "grpo-smoke.json")];
         KilledAndResumedMatchesStraight(args, finalStep: 8, firstLoggedLines: 1, seed: 12,
-            [Moment.AfterFirstLoggedStep, Moment.DuringCheckpointWrite, Moment.RandomTime, Moment.DuringCheckpointWrite]);
+            [Moment.AfterFirstLoggedStep, Moment.DuringCheckpointWrite, Moment.AfterSeededSteps, Moment.DuringCheckpointWrite]);
     }
 
     private void KilledAndResumedMatchesStraight(string[] args, long finalStep, int firstLoggedLines, int seed, Moment[] kills)
     {
         var straight = Path.Combine(_dir, "straight");
-        var (code, output) = ReproChild.Run(Limit, [.. args, "--out", straight]);
+        var (code, output) = ReproChild.Run([.. args, "--out", straight]);
         Assert.True(code == 0, output);
 
         var crashed = Directory.CreateDirectory(Path.Combine(_dir, "crashed")).FullName;
         var random = new Random(seed);
-        int landedMidCheckpoint = 0, killed = 0;
-        foreach (var moment in kills)
+        for (int k = 0; k < kills.Length; k++)
         {
-            var stale = RunFolder.Temporaries(crashed).ToHashSet();                      // left by an earlier kill
-            using var child = ReproChild.Start([.. args, "--out", crashed, "--resume", "auto"]);
-            bool struck = WaitFor(moment, child, crashed, firstLoggedLines, random);
-            if (!struck)
-            {
-                Assert.True(child.WaitForExit(Limit) == 0, child.Output);    // finished before the killer struck
-                break;
-            }
+            var signal = Path.Combine(_dir, $"paused-{k}");
+            using var child = ReproChild.Start(new Dictionary<string, string> { [AtomicFile.PauseVariable] = signal }, [.. args, "--out", crashed, "--resume", "auto"]);
+            var (struck, pausedAt) = WaitFor(kills[k], child, crashed, signal, firstLoggedLines, random);
+            Assert.True(struck, $"kill {k + 1} ({kills[k]}): the run finished before the moment came: {child.Output}");
             child.Kill();
-            killed++;
-            var temporaries = RunFolder.Temporaries(crashed).Where(t => !stale.Contains(t));
-            if (moment == Moment.DuringCheckpointWrite && temporaries.Any(t => Path.GetFileName(t).StartsWith("." + TrainerCheckpoint.Prefix, StringComparison.Ordinal)))
-                landedMidCheckpoint++;
 
+            if (kills[k] == Moment.DuringCheckpointWrite)
+            {
+                // Killed mid-write: the complete temporary is there, the checkpoint it was to become is not.
+                Assert.True(Directory.Exists(pausedAt), $"kill {k + 1}: the paused temporary {pausedAt} is gone");
+                Assert.False(Directory.Exists(FinalPath(pausedAt!)), $"kill {k + 1}: {FinalPath(pausedAt!)} is visible before its rename");
+            }
             // Whatever the moment: every visible checkpoint is complete, and the one a resume picks verifies.
             RunFolder.AssertEveryCheckpointVerifies(crashed);
             if (TrainerCheckpoint.Latest(crashed) is { } latest) FolderManifest.Verify(latest);
         }
-        Assert.True(killed >= 3, $"only {killed} kills landed before the run finished");
-        Assert.True(landedMidCheckpoint >= 1, "no kill landed while a checkpoint was being written");
 
         // A corrupt checkpoint newer than any real one (a truncated weight file) must be skipped by the resume.
         var newest = RunFolder.Checkpoints(crashed).LastOrDefault();
@@ -80,7 +76,7 @@ public sealed class CrashConsistencyTests : IDisposable
             Assert.Equal(newest.Dir, TrainerCheckpoint.Latest(crashed));
         }
 
-        var last = ReproChild.Run(Limit, [.. args, "--out", crashed, "--resume", "auto"]);
+        var last = ReproChild.Run([.. args, "--out", crashed, "--resume", "auto"]);
         Assert.True(last.ExitCode == 0, last.Output);
         if (newest.Dir is not null) Directory.Delete(TrainerCheckpoint.PathFor(crashed, 1000), true);
 
@@ -97,46 +93,34 @@ public sealed class CrashConsistencyTests : IDisposable
     }
 
     /// <summary>
-    /// Waits for the moment; false when the child exited first. AfterFirstLoggedStep: the first training step's
-    /// metrics line is written (before any checkpoint). DuringCheckpointWrite: the child creates its second
-    /// checkpoint folder, the hidden `.checkpoint-N.tmp-…` one (inotify, so the kill lands within the few ms the folder
-    /// exists; the first checkpoint of this start is let through so the run makes progress). RandomTime: 1–3 new metrics lines, then
-    /// 0–150 ms.
+    /// Lets the child's paused folder writes go on until the moment comes, then returns true with the child alive (it
+    /// cannot finish without a write this test lets through) and the temporary it is paused at (null when it is not
+    /// paused), to be killed there; false when the child finished first. AfterFirstLoggedStep: the first training step's metrics line is written. DuringCheckpointWrite: the
+    /// second checkpoint write of this start is paused (the first is let through, so the run makes progress).
+    /// AfterSeededSteps: 1–3 more metrics lines than at the start (seeded).
     /// </summary>
-    private static bool WaitFor(Moment moment, ReproChild child, string dir, int firstLoggedLines, Random random)
+    private static (bool Struck, string? Paused) WaitFor(Moment moment, ReproChild child, string dir, string signal, int firstLoggedLines, Random random)
     {
         var metrics = Path.Combine(dir, "metrics.jsonl");
-        var clock = Stopwatch.StartNew();
-        if (moment == Moment.DuringCheckpointWrite)
-        {
-            using var struck = new ManualResetEventSlim();
-            int created = 0;
-            // Created, not Renamed: the hidden temporary (or, from a writer that is not atomic, the checkpoint itself).
-            using var watcher = new FileSystemWatcher(dir, "*" + TrainerCheckpoint.Prefix + "*");
-            watcher.Created += (_, e) =>
-            {
-                if (e.Name is { } n && !n.Contains(AtomicFile.TempMarker + "old-", StringComparison.Ordinal) && Interlocked.Increment(ref created) == 2)
-                {
-                    struck.Set();                  // before the kill: the loop below must not see the exit without the flag
-                    child.Kill();
-                }
-            };
-            watcher.EnableRaisingEvents = true;
-            while (!child.HasExited && !struck.IsSet && clock.Elapsed < Limit) struck.Wait(20);
-            return struck.IsSet;
-        }
         int target = moment == Moment.AfterFirstLoggedStep ? firstLoggedLines : CountLines(metrics) + 1 + random.Next(3);
-        var extra = moment == Moment.RandomTime ? TimeSpan.FromMilliseconds(random.Next(150)) : TimeSpan.Zero;
-        while (!child.HasExited && clock.Elapsed < Limit)
+        int checkpointWrites = 0;
+        while (!child.HasExited)
         {
-            if (CountLines(metrics) >= target)
-            {
-                Thread.Sleep(extra);
-                return !child.HasExited;
-            }
-            Thread.Sleep(3);
+            var paused = File.Exists(signal) ? File.ReadAllText(signal) : null;
+            bool isCheckpoint = paused is not null && Path.GetFileName(paused).StartsWith("." + TrainerCheckpoint.Prefix, StringComparison.Ordinal);
+            bool now = moment == Moment.DuringCheckpointWrite ? isCheckpoint && ++checkpointWrites == 2 : CountLines(metrics) >= target;
+            if (now) return (true, paused);
+            if (paused is not null) File.Delete(signal);                                 // let this write go on
+            else Thread.Sleep(3);
         }
-        return false;
+        return (false, null);
+    }
+
+    /// <summary>The folder a paused temporary `.NAME.tmp-…` becomes by its rename.</summary>
+    private static string FinalPath(string temporary)
+    {
+        var name = Path.GetFileName(temporary);
+        return Path.Combine(Path.GetDirectoryName(temporary)!, name[1..name.IndexOf(AtomicFile.TempMarker, StringComparison.Ordinal)]);
     }
 
     private static int CountLines(string path)

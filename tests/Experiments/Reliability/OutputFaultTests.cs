@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Reproduction;
 using Reproduction.IO;
 using Reproduction.Training;
@@ -6,10 +5,10 @@ using Reproduction.Training;
 namespace Repro.Tests.Reliability;
 
 /// <summary>
-/// Output problems: a run folder that cannot be created (its parent is a regular file: the tests run as root, where
-/// chmod 0555 does not stop writes), and a full disk (a 4 MiB tmpfs holds the first 2.6 MB checkpoint but not the
-/// second). Each ends `repro sft` with exit code 2 and one line naming the path; earlier checkpoints stay intact
-/// and no temporary is left behind.
+/// Output problems: a run folder that cannot be created (its parent is a regular file, which stops root too, unlike
+/// chmod 0555), and a full disk (AtomicFile's capacity hook gives the child a disk that holds one checkpoint but not
+/// two). Each ends `repro sft` with exit code 2 and one line naming the path; earlier checkpoints stay intact and no
+/// temporary is left behind.
 /// </summary>
 public sealed class OutputFaultTests : IDisposable
 {
@@ -17,15 +16,18 @@ public sealed class OutputFaultTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, true);
 
     /// <summary>`repro sft` in a child process (its stderr is its own: no race on Console.Error with parallel tests).</summary>
-    private static (int Code, string Error) Sft(params string[] extra) =>
-        ReproChild.Run(TimeSpan.FromSeconds(120), ["sft", "--preset", "tiny-smoke", "--model", TinySmokeBase.Path, "--data", "synthetic", .. extra]);
+    private static (int Code, string Error) Sft(IReadOnlyDictionary<string, string> environment, params string[] extra)
+    {
+        using var child = ReproChild.Start(environment, ["sft", "--preset", "tiny-smoke", "--model", TinySmokeBase.Path, "--data", "synthetic", .. extra]);
+        return (child.WaitForExit(), child.Output);
+    }
 
     [Fact]
     public void An_output_folder_under_a_regular_file_exits_2_naming_the_path()
     {
         var file = Path.Combine(_dir, "a-file");
         File.WriteAllText(file, "not a folder");
-        var (code, error) = Sft("--out", Path.Combine(file, "run"), "--max-steps", "1");
+        var (code, error) = Sft(new Dictionary<string, string>(), "--out", Path.Combine(file, "run"), "--max-steps", "1");
         Assert.Equal(2, code);
         Assert.Contains(file, error);
         Assert.Single(error.Split('\n'), l => l.StartsWith("repro: error:", StringComparison.Ordinal) && l.Contains(file, StringComparison.Ordinal));
@@ -34,20 +36,19 @@ public sealed class OutputFaultTests : IDisposable
     [Fact]
     public void A_full_disk_exits_2_naming_the_checkpoint_and_keeps_the_earlier_one()
     {
-        var mount = Directory.CreateDirectory(Path.Combine(_dir, "small")).FullName;
-        if (!Mount(mount, "4m")) Assert.Skip("cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN); the injected-stream test below covers AtomicFile");
-        try
-        {
-            var run = Path.Combine(mount, "run");
-            var (code, error) = Sft("--out", run, "--max-steps", "9", "--save-steps", "3");
-            Assert.Equal(2, code);
-            Assert.Contains(TrainerCheckpoint.PathFor(run, 6), error);
-            Assert.Contains("No space left on device", error);
-            Assert.Equal(TrainerCheckpoint.PathFor(run, 3), TrainerCheckpoint.Latest(run));
-            FolderManifest.Verify(TrainerCheckpoint.PathFor(run, 3));
-            Assert.Empty(RunFolder.Temporaries(run));                              // the failed write removed its temporary
-        }
-        finally { Unmount(mount); }
+        var sizing = Path.Combine(_dir, "sizing");
+        Assert.Equal(0, Sft(new Dictionary<string, string>(), "--out", sizing, "--max-steps", "3", "--save-steps", "3").Code);
+        long checkpoint = new DirectoryInfo(TrainerCheckpoint.PathFor(sizing, 3)).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+
+        var run = Path.Combine(_dir, "run");
+        var disk = new Dictionary<string, string> { [AtomicFile.CapacityVariable] = (checkpoint * 3 / 2).ToString() };    // one checkpoint fits, two do not
+        var (code, error) = Sft(disk, "--out", run, "--max-steps", "9", "--save-steps", "3");
+        Assert.Equal(2, code);
+        Assert.Contains(TrainerCheckpoint.PathFor(run, 6), error);
+        Assert.Contains("No space left on device", error);
+        Assert.Equal(TrainerCheckpoint.PathFor(run, 3), TrainerCheckpoint.Latest(run));
+        FolderManifest.Verify(TrainerCheckpoint.PathFor(run, 3));
+        Assert.Empty(RunFolder.Temporaries(run));                                  // the failed write removed its temporary
     }
 
     [Fact]
@@ -74,23 +75,5 @@ public sealed class OutputFaultTests : IDisposable
         Assert.Contains(folder, f.Message);
         Assert.False(Directory.Exists(folder));
         Assert.Empty(RunFolder.Temporaries(_dir));
-    }
-
-    private static bool Mount(string dir, string size)
-    {
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root") return false;
-        try
-        {
-            using var p = Process.Start(new ProcessStartInfo("mount", ["-t", "tmpfs", "-o", $"size={size}", "tmpfs", dir]) { RedirectStandardError = true });
-            p!.WaitForExit();
-            return p.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception) { return false; }
-    }
-
-    private static void Unmount(string dir)
-    {
-        using var p = Process.Start(new ProcessStartInfo("umount", [dir]) { RedirectStandardError = true });
-        p!.WaitForExit();
     }
 }

@@ -6,6 +6,7 @@ namespace Repro.Tests.Reliability;
 /// <summary>
 /// `dotnet repro.dll ARGS` as a child process (the repro.dll beside the test binary, so the shipped presets
 /// are found next to it), with its output captured, and a SIGKILL (<see cref="Process.Kill()"/>) on demand.
+/// Every child runs a bounded amount of work (a step count), so it is waited for without a time limit.
 /// </summary>
 public sealed class ReproChild : IDisposable
 {
@@ -14,15 +15,16 @@ public sealed class ReproChild : IDisposable
 
     public static string ReproDll => typeof(Reproduction.Cli.ReproCli).Assembly.Location;
 
-    private ReproChild(IEnumerable<string> args)
+    private ReproChild(IReadOnlyDictionary<string, string> environment, IEnumerable<string> args)
     {
         var info = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(ReproDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["NO_COLOR"] = "1";
-        // One intra-op thread: on a shared 2-core machine libtorch's OpenMP pool spin-waits against the other
-        // processes and a 4 s run takes a minute. Every run a test compares uses the same setting.
+        // One intra-op thread: on a shared machine libtorch's OpenMP pool spin-waits against the other processes.
+        // Every run a test compares uses the same setting.
         info.Environment["OMP_NUM_THREADS"] = "1";
+        foreach (var (k, v) in environment) info.Environment[k] = v;
         _process = new Process { StartInfo = info };
         _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
@@ -31,13 +33,16 @@ public sealed class ReproChild : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    public static ReproChild Start(params string[] args) => new(args);
+    public static ReproChild Start(params string[] args) => new(new Dictionary<string, string>(), args);
 
-    /// <summary>Runs to the end (or fails after <paramref name="timeout"/>); returns the exit code.</summary>
-    public static (int ExitCode, string Output) Run(TimeSpan timeout, params string[] args)
+    /// <summary>A child with <paramref name="environment"/> set on top of this process's (e.g. an AtomicFile test hook).</summary>
+    public static ReproChild Start(IReadOnlyDictionary<string, string> environment, params string[] args) => new(environment, args);
+
+    /// <summary>Runs to the end; returns the exit code and the output.</summary>
+    public static (int ExitCode, string Output) Run(params string[] args)
     {
         using var child = Start(args);
-        return (child.WaitForExit(timeout), child.Output);
+        return (child.WaitForExit(), child.Output);
     }
 
     public bool HasExited => _process.HasExited;
@@ -51,14 +56,9 @@ public sealed class ReproChild : IDisposable
         _process.WaitForExit();
     }
 
-    public int WaitForExit(TimeSpan timeout)
+    public int WaitForExit()
     {
-        if (!_process.WaitForExit(timeout))
-        {
-            Kill();
-            throw new TimeoutException($"repro did not finish within {timeout}: {Output}");
-        }
-        _process.WaitForExit();                                                            // drains the output
+        _process.WaitForExit();                                                            // also drains the output
         return _process.ExitCode;
     }
 

@@ -18,7 +18,7 @@ public static class TinySmokeBase
         var root = Directory.CreateTempSubdirectory("repro-tiny-smoke-base-").FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(root, true); } catch (IOException) { } };
         var run = System.IO.Path.Combine(root, "run");
-        var (code, output) = ReproChild.Run(TimeSpan.FromSeconds(120), "sft", "--preset", "tiny-smoke", "--data", "synthetic", "--out", run, "--max-steps", "1", "--lr", "0");
+        var (code, output) = ReproChild.Run("sft", "--preset", "tiny-smoke", "--data", "synthetic", "--out", run, "--max-steps", "1", "--lr", "0");
         if (code != 0) throw new InvalidOperationException($"building the tiny-smoke base failed: {output}");
         return System.IO.Path.Combine(run, "final");
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Reproduction;
 using Reproduction.Data;
 using Reproduction.IO;
@@ -171,29 +170,35 @@ public sealed class FileDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task A_slow_drip_beyond_the_timeout_is_a_timeout_error_and_the_partial_file_is_kept_for_resuming()
+    public async Task A_download_still_running_when_its_timeout_expires_is_a_timeout_error_and_the_partial_file_is_kept_for_resuming()
     {
-        // The head and the first 1,000 bytes go out at once, then one byte per 50 ms: the whole zip would take hours.
-        // The timeout is 3 s rather than 0.5 s so that the first bytes reach the .part file even when the test host's
-        // thread pool is starved (three test hosts on 2 cores); with 0.5 s the exchange itself could outlast it.
+        // The server sends the head and the first 1,000 bytes, then nothing more until the test ends.
         await using var server = new LoopbackHttpServer(async (r, s, ct) =>
         {
             await LoopbackHttpServer.WriteHead(s, 200, "OK", ("Content-Length", _zip.Length.ToString()));
             await s.WriteAsync(_zip.AsMemory(0, 1000), ct);
             await s.FlushAsync(ct);
-            for (int i = 1000; i < _zip.Length && !ct.IsCancellationRequested; i++)
-            {
-                await s.WriteAsync(_zip.AsMemory(i, 1), ct);
-                await s.FlushAsync(ct);
-                await Task.Delay(50, ct);
-            }
+            await Task.Delay(Timeout.Infinite, ct);
         });
-        var clock = Stopwatch.StartNew();
-        var e = await Assert.ThrowsAsync<ReproException>(() => Download(server.Url("/zip"), Destination, new DownloadOptions(timeout: TimeSpan.FromSeconds(3), useProxy: false)));
-        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(2.9), TimeSpan.FromSeconds(30));
+        var clock = new ManualClock();
+        var received = new BytesReceived(1000);
+        using var downloader = new FileDownloader(new DownloadOptions(timeout: TimeSpan.FromSeconds(3), useProxy: false) { Clock = clock });
+        var download = downloader.DownloadAsync(server.Url("/zip"), Destination, ColaRelease.ZipSha256, TestContext.Current.CancellationToken, received);
+        await received.Reached.WaitAsync(TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromSeconds(3));
+
+        var e = await Assert.ThrowsAsync<ReproException>(() => download);
         Assert.Contains("timed out after 3 s", e.Message);
         Assert.False(File.Exists(Destination));
-        Assert.True(File.Exists(Partial));
+        Assert.Equal(1000, new FileInfo(Partial).Length);
+    }
+
+    /// <summary>Completes <see cref="Reached"/> once the downloader reports <paramref name="bytes"/> on disk.</summary>
+    private sealed class BytesReceived(long bytes) : IProgress<long>
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public Task Reached => _reached.Task;
+        public void Report(long value) { if (value >= bytes) _reached.TrySetResult(); }
     }
 
     [Fact]

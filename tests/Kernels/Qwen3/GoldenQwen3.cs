@@ -9,7 +9,8 @@ namespace Repro.Tests.Qwen3;
 
 /// <summary>
 /// One expected-output file pair of shared/golden/qwen3-tiny/expected (`STEM.json` + `STEM.safetensors`),
-/// its checkpoint folder and compute dtype. Stems are discovered at test time, so a new folder is picked up.
+/// its checkpoint folder and compute dtype. Stems, cases, generation entries and trace points are discovered at test
+/// time from the files, so a new checkpoint, case or point is picked up.
 /// </summary>
 public sealed class GoldenQwen3
 {
@@ -45,6 +46,11 @@ public sealed class GoldenQwen3
             .Order(StringComparer.Ordinal).Select(s => new TheoryDataRow<string>(s)).ToList();
     }
 
+    /// <summary>Every checkpoint folder (a folder with a config.json) under shared/golden/qwen3-tiny.</summary>
+    public static IEnumerable<string> CheckpointFolders() =>
+        Directory.EnumerateDirectories(Repro.Tests.SharedData.Require("golden", "qwen3-tiny"))
+            .Where(d => File.Exists(Path.Combine(d, "config.json"))).Order(StringComparer.Ordinal);
+
     public static GoldenQwen3 Get(string stem)
     {
         var root = Repro.Tests.SharedData.Require("golden", "qwen3-tiny");
@@ -59,7 +65,8 @@ public sealed class GoldenQwen3
     /// <summary>An expected array as float64 (caller's dispose scope).</summary>
     public Tensor Array(string name) => _arrays.Load(name, ScalarType.Float64);
 
-    public bool HasArray(string name) => _arrays.Entries.ContainsKey(name);
+    /// <summary>Every array name in the expected tensors file.</summary>
+    public IEnumerable<string> ArrayNames => _arrays.Entries.Keys;
 
     public JsonElement Case(string name) => Json.GetProperty("cases").GetProperty(name);
 

@@ -41,20 +41,35 @@ public sealed class TokenLogProbsGoldenTests
 
     [Theory]
     [MemberData(nameof(Stems))]
-    public void A_target_mask_scores_only_the_continuation(string stem)
+    public void A_target_mask_scores_only_the_completion_of_every_generation_case_with_hfs_step_log_probs(string stem)
     {
         var g = GoldenQwen3.Get(stem);
         using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        var ids = GoldenQwen3.Ids(g.Case("single"), "input_ids")!;
-        var target = torch.zeros_like(ids);
-        target.narrow(1, 8, 4).fill_(1); // the last 4 tokens are the "completion"
-        var lp = TokenLogProbs.Compute(g.Model, ids, targetMask: target);
-        var all = TokenLogProbs.Compute(g.Model, ids);
-        Assert.Equal(4, lp.Valid.sum().item<long>());
-        Assert.True(lp.Valid.narrow(1, 7, 4).all().item<bool>());
-        var (max, _) = Diff.Abs(lp.LogProbs.narrow(1, 7, 4), all.LogProbs.narrow(1, 7, 4));
-        Assert.True(max <= g.Tol.LogProbs);
+        Assert.NotEmpty(g.GenerationNames);
+        foreach (var name in g.GenerationNames)
+        {
+            using var scope = torch.NewDisposeScope();
+            var entry = g.Generation(name);
+            var ids = GoldenQwen3.Ids(entry, "sequences")!;                                   // [B, prompt + completion]
+            long prompt = GoldenQwen3.Ids(entry, "prompt_ids")!.shape[1];
+            var newTokens = GoldenQwen3.Ids(entry, "new_tokens")!;
+            long completion = newTokens.shape[1];
+            var mask = torch.cat([GoldenQwen3.Ids(entry, "attention_mask")!, torch.ones(ids.shape[0], completion, ScalarType.Int64)], 1);
+            var positions = AttentionMasks.GenerationPositions(mask);
+            var target = torch.zeros_like(ids);
+            target.narrow(1, prompt, completion).fill_(1);
+
+            var lp = TokenLogProbs.Compute(g.Model, ids, mask, positions, targetMask: target);
+            Assert.Equal(ids.shape[0] * completion, lp.Valid.sum().item<long>());
+            var scored = lp.LogProbs.narrow(1, prompt - 1, completion);                         // position t scores token t + 1
+            Assert.True(lp.Valid.narrow(1, prompt - 1, completion).all().item<bool>(), $"{stem} {name}: a completion token is not scored");
+
+            // HF's log-probabilities of the tokens it generated: log_softmax of its step logits [steps, B, V] at those tokens.
+            var stepLogits = g.Array(entry.GetProperty("step_logits").GetString()!).permute(1, 0, 2);
+            var expected = stepLogits.log_softmax(-1).gather(-1, newTokens.unsqueeze(-1)).squeeze(-1);
+            var (max, _) = Diff.Abs(scored, expected);
+            Assert.True(max <= g.Tol.LogProbs, $"{stem} {name}: completion log-probs max |diff| {max:E3} > {g.Tol.LogProbs:E1}");
+        }
     }
 
     [Fact]

@@ -13,6 +13,9 @@ public sealed record DownloadOptions
     public int MaxAttempts { get; }
     public bool UseProxy { get; }
 
+    /// <summary>The clock the <see cref="Timeout"/> runs on (the system's; a test gives its own, to expire it at a chosen point).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     public DownloadOptions(TimeSpan? timeout = null, int maxRedirects = 10, int maxAttempts = 5, bool useProxy = true)
     {
         var t = timeout ?? TimeSpan.FromMinutes(10);

@@ -63,7 +63,7 @@ public sealed class FileDownloader : IDisposable
             return new DownloadResult(destination, new FileInfo(destination).Length, expected, AlreadyPresent: true, 0, null, false, url);
 
         var partial = destination + PartialSuffix;
-        using var timeout = new CancellationTokenSource(Options.Timeout);
+        using var timeout = new CancellationTokenSource(Options.Timeout, Options.Clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var token = linked.Token;
 
