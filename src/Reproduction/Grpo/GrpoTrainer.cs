@@ -182,7 +182,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         values["completions/min_length"] = lengths.Min();
         values["completions/max_length"] = lengths.Max();
         values["completions/clipped_ratio"] = rollout.StopReasons.Count(r => r == StopReason.MaxNewTokens) / (double)lengths.Length;
-        var (ids, attention, completionMask, promptWidth) = Sequences(rolloutPrompts, rollout.Tokens);
+        var (ids, attention, completionMask, promptWidth) = RolloutBatch.Build(rolloutPrompts, rollout.Tokens, PadId, model.Device);
         if (options.MaskTruncatedCompletions)
             completionMask = completionMask * torch.tensor(rollout.StopReasons.Select(r => r == StopReason.Eos ? 1L : 0L).ToArray(), device: model.Device).unsqueeze(1);
         var positions = AttentionMasks.GenerationPositions(attention);
@@ -325,28 +325,8 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
 
     /// <summary>Log-probs [B, C] of the completion tokens and, if asked, the policy's entropy at those positions.</summary>
     private (Tensor Logps, Tensor? Entropy) CompletionLogpsAndEntropy(Qwen3ForCausalLM m, Tensor ids, Tensor attention, Tensor positions,
-        Tensor completionMask, long promptWidth, bool withEntropy)
-    {
-        var full = TokenLogProbs.Compute(m, ids, attention, positions, targetMask: null, temperature: options.Temperature, withEntropy: withEntropy);
-        long c = completionMask.shape[1];
-        return (full.LogProbs.narrow(1, promptWidth - 1, c).to(ScalarType.Float32), full.Entropy?.narrow(1, promptWidth - 1, c).to(ScalarType.Float32));
-    }
-
-    private (Tensor Ids, Tensor Attention, Tensor CompletionMask, long PromptWidth) Sequences(IReadOnlyList<long[]> promptIds, IReadOnlyList<long[]> completions)
-    {
-        int p = promptIds.Max(x => x.Length), c = Math.Max(1, completions.Max(x => x.Length)), t = p + c, b = promptIds.Count;
-        var ids = new long[b * t];
-        var att = new long[b * t];
-        var cm = new long[b * c];
-        Array.Fill(ids, PadId);
-        for (int r = 0; r < b; r++)
-        {
-            int off = p - promptIds[r].Length;
-            for (int i = 0; i < promptIds[r].Length; i++) { ids[r * t + off + i] = promptIds[r][i]; att[r * t + off + i] = 1; }
-            for (int j = 0; j < completions[r].Length; j++) { ids[r * t + p + j] = completions[r][j]; att[r * t + p + j] = 1; cm[r * c + j] = 1; }
-        }
-        return (torch.tensor(ids, [b, t], device: model.Device), torch.tensor(att, [b, t], device: model.Device), torch.tensor(cm, [b, c], device: model.Device), p);
-    }
+        Tensor completionMask, long promptWidth, bool withEntropy) =>
+        RolloutBatch.CompletionLogps(m, ids, attention, positions, completionMask, promptWidth, options.Temperature, withEntropy);
 
     /// <summary>The rollout generator's seed for a step: a pure function of (seed, step), so resuming replays the same samples.</summary>
     private ulong RolloutSeed(long step) => (ulong)options.Seed * 1_000_003UL + (ulong)step;
