@@ -147,7 +147,7 @@ public static class FrontierStatistics
             foreach (var (schedule, budget) in compared)
                 if (budget.Demonstrations > demonstrationLimit * (1 + ScheduleBudget.Tolerance))
                     problems.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"{schedule} used {budget.Demonstrations} demonstrations, more than the two-stage pipelines' {demonstrationLimit} by over {ScheduleBudget.Tolerance:P0}"));
+                        $"{schedule} used {budget.Demonstrations} demonstrations, more than the two-stage pipelines' {demonstrationLimit} by over {ScheduleBudget.Tolerance * 100:0}%"));
         return problems.Count == 0 ? null : "Budgets do not match: " + string.Join("; ", problems) + ".";
     }
 
@@ -158,7 +158,7 @@ public static class FrontierStatistics
         long a = measure(least.Budget), b = measure(most.Budget);
         if (b - a <= ScheduleBudget.Tolerance * b) yield break;
         yield return string.Create(CultureInfo.InvariantCulture,
-            $"{least.Schedule} used {a} {what} and {most.Schedule} {b}, {(double)(b - a) / b:P1} apart (tolerance {ScheduleBudget.Tolerance:P0})");
+            $"{least.Schedule} used {a} {what} and {most.Schedule} {b}, {100.0 * (b - a) / b:0.0}% apart (tolerance {ScheduleBudget.Tolerance * 100:0}%)");
     }
 
     private static double Improvement(IReadOnlyList<double> x, IReadOnlyList<double> y, bool higherIsBetter)
