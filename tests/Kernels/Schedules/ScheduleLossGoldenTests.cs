@@ -109,9 +109,9 @@ public sealed class ScheduleLossGoldenTests
         using var scope = NewDisposeScope();
         var (lp, m) = SftCase();
         var loss = SftTokenLoss.Compute(lp, m, SftTokenWeight.Phi);
-        // φ = p(1−p): ½·½ = 0.25, ¼·¾ = 0.1875, 0.8·0.2 = 0.16, 0.25, 0.1875 (Σφ = 1.025)
+        // φ = p(1−p): ½·½ = 0.25, ¼·¾ = 0.1875, 0.8·0.2 = 0.16, 0.25, 0.1875 (Σφ = 1.035)
         // −φ·ℓ: 0.25 ln 2 + 0.1875 ln 4 + 0.16 ln 1.25 + 0.25 ln 2 + 0.1875 ln 4 = 0.902137; / N = 5 → 0.180427
-        // (dividing by Σφ instead would give 0.880134)
+        // (dividing by Σφ instead would give 0.902137 / 1.035 = 0.871630)
         Assert.Equal((2 * 0.25 * Ln2 + 2 * 0.1875 * Ln4 + 0.16 * Ln125) / 5, loss.ToDouble(), Tol);
         loss.backward();
         AssertClose([-0.25 / 5, -0.1875 / 5, 0, -0.16 / 5, -0.25 / 5, -0.1875 / 5], lp.grad!); // −sg(φ)/N
