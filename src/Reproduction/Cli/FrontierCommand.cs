@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Reproduction.Experiments;
+using Reproduction.Experiments.Schedules;
+using Reproduction.Reporting;
 using Spectre.Console;
 
 namespace Reproduction.Cli;
@@ -12,14 +14,29 @@ public static class FrontierCommand
         var preset = new Option<string>("--preset") { Description = "Preset name or path", DefaultValueFactory = _ => "tiny" };
         var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds (default: the preset's)" };
         var output = new Option<string?>("--out") { Description = "Run folder (default runs/frontier-<preset>-<UTC time>)" };
-        var existing = new Option<string?>("--run") { Description = "Re-draw the frontier (and the bridge, if measured) of an existing frontier run folder instead of running one" };
+        var existing = new Option<string?>("--run") { Description = "Re-draw an existing frontier run folder (a --schedules frontier from its frontier.json; otherwise the two-stage frontier and the bridge, if measured) instead of running one" };
+        var schedules = new Option<string?>("--schedules")
+        {
+            Description = "Run these schedules (comma-separated, or all) from each seed's base with equal budgets, and write frontier.json, frontier.md, frontier.png. " +
+                          "A schedule is name, name:value (its main parameter) or name:key=value[:key=value]. Schedules:\n" + ScheduleCatalog.Help(),
+        };
+        var sweep = new Option<bool>("--sweep") { Description = "With --schedules: also run each listed schedule's main parameter at its sweep values (one curve per schedule on the figure)" };
+        var parallel = new Option<int?>("--parallel") { Description = "With --schedules: jobs side by side (default: the core count), one torch thread each" };
         var bridge = BridgeOptionsArguments.Create();
-        var cmd = new Command("frontier", "The SFT↔RL trade-off: Δ SFT-test CE against Δ mean@1 along each pipeline's second stage") { preset, seeds, output, existing };
+        var cmd = new Command("frontier", "The SFT↔RL trade-off: with --schedules, the field's ways of mixing SFT and RL side by side on equal budgets; " +
+            "without, Δ SFT-test CE against Δ mean@1 along each two-stage pipeline's second stage") { preset, seeds, output, existing, schedules, sweep, parallel };
         bridge.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             if (parse.GetValue(existing) is { } runDir)
             {
+                if (ScheduleFrontierReport.LoadRuns(runDir) is { } scheduleRuns)
+                {
+                    var p0 = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(runDir, ScheduleFrontierReport.JsonFile)))!["preset"]!.GetValue<string>();
+                    ScheduleFrontierReport.Write(ScheduleFrontierReport.Summarize(scheduleRuns), scheduleRuns, p0, runDir);
+                    AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(runDir, ScheduleFrontierReport.JsonFile))}, {ScheduleFrontierReport.MarkdownFile} and {ScheduleFrontierReport.PngFile}");
+                    return 0;
+                }
                 var run = Reporting.RunReport.Load(runDir);
                 Frontier.Write(run, runDir);
                 if (File.Exists(Path.Combine(runDir, BridgeReport.JsonFile))) BridgeReport.Write(run.Preset, run.Seeds, BridgeReport.Load(runDir), runDir);
@@ -28,6 +45,15 @@ public static class FrontierCommand
             }
             var p = StudyPreset.Load(parse.GetValue(preset)!);
             var seedList = parse.GetValue(seeds) is { } s ? StudyCommand.ParseSeeds(s) : p.Seeds;
+            if (parse.GetValue(schedules) is { } list)
+            {
+                var chosen = ScheduleCatalog.ParseList(list, parse.GetValue(sweep));
+                var outDir = parse.GetValue(output) ?? Path.Combine("runs", $"frontier-schedules-{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+                new ScheduleFrontierRunner(p, chosen, outDir, seedList, line => AnsiConsole.MarkupLine(Markup.Escape(line))) { Parallelism = parse.GetValue(parallel) }.Run();
+                AnsiConsole.MarkupLine(Markup.Escape(File.ReadAllText(Path.Combine(outDir, ScheduleFrontierReport.MarkdownFile))));
+                return 0;
+            }
+            if (parse.GetValue(sweep) || parse.GetValue(parallel) is not null) throw new ReproException("--sweep and --parallel need --schedules");
             var dir = parse.GetValue(output) ?? Path.Combine("runs", $"frontier-{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             var report = new StudyRunner(p, dir, seedList, line => AnsiConsole.MarkupLine(Markup.Escape(line))) { TrackAll = true, Bridge = bridge.Get(parse) }.Run();
             Frontier.Write(report, dir);

@@ -178,6 +178,20 @@ public static class ScheduleFrontierReport
         Plot(summary, preset, Path.Combine(dir, PngFile));
     }
 
+    /// <summary>The runs of a schedule frontier's <see cref="JsonFile"/> (to summarise and draw again), or null when the file is a two-stage frontier's.</summary>
+    public static IReadOnlyList<ScheduleRun>? LoadRuns(string dir)
+    {
+        var path = Path.Combine(dir, JsonFile);
+        if (!File.Exists(path)) throw new ReproException($"{path}: not found (a frontier run folder holds {JsonFile})");
+        try
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path));
+            if (node?["runs"] is not { } runs) return null;
+            return runs.Deserialize<List<ScheduleRun>>(Json) is { Count: > 0 } list ? list : throw new ReproException($"{path}: 'runs' is empty");
+        }
+        catch (JsonException e) { throw new ReproException($"{path}: not a frontier file ({e.Message})"); }
+    }
+
     /// <summary>The text of <see cref="MarkdownFile"/>.</summary>
     public static string Markdown(FrontierSummary summary, string preset)
     {
@@ -252,15 +266,20 @@ public static class ScheduleFrontierReport
     public static void Plot(FrontierSummary summary, string preset, string path)
     {
         var plot = new Plot();
-        var palette = new ScottPlot.Palettes.Category10();
+        // Eleven families and more: Category10 would give two of them one colour.
+        var palette = new ScottPlot.Palettes.Category20();
         var families = summary.Schedules.Where(s => !s.Reference).Select(s => s.Family).Distinct().ToList();
-        Color ColorOf(ScheduleSummary s) => s.Reference ? Colors.Gray : palette.GetColor(families.IndexOf(s.Family));
+        int[] order = [0, 2, 4, 6, 8, 10, 12, 16, 18, 1, 3, 5, 7, 9, 11, 13, 17, 19];    // the dark shades first; grey is the references'
+        Color ColorOf(ScheduleSummary s) => s.Reference ? Colors.Gray : palette.GetColor(order[families.IndexOf(s.Family) % order.Length]);
+        // Cross-entropies span orders of magnitude across schedules (one that forgets sits far above the rest): log axis.
+        double floor = Math.Max(1e-4, summary.Schedules.Min(s => s.SftTestCe.Low) / 2);
+        double Y(double ce) => Math.Log10(Math.Max(ce, floor));
 
         foreach (var family in families)
         {
             var sweep = Sweep(summary.Schedules.Where(s => !s.Reference && s.Family == family).ToList());
             if (sweep.Count < 2) continue;
-            var line = plot.Add.ScatterLine(sweep.Select(s => s.Robust.Mean).ToArray(), sweep.Select(s => s.SftTestCe.Mean).ToArray(), palette.GetColor(families.IndexOf(family)).WithAlpha(0.6));
+            var line = plot.Add.ScatterLine(sweep.Select(s => s.Robust.Mean).ToArray(), sweep.Select(s => Y(s.SftTestCe.Mean)).ToArray(), ColorOf(sweep[0]).WithAlpha(0.6));
             line.LineWidth = 1;
             line.MarkerSize = 0;
         }
@@ -269,10 +288,10 @@ public static class ScheduleFrontierReport
         foreach (var s in summary.Schedules)
         {
             var color = ColorOf(s);
-            double x = s.Robust.Mean, y = s.SftTestCe.Mean;
-            foreach (var bar in new[] { plot.Add.Line(s.Robust.Low, y, s.Robust.High, y), plot.Add.Line(x, s.SftTestCe.Low, x, s.SftTestCe.High) })
+            double x = s.Robust.Mean, y = Y(s.SftTestCe.Mean);
+            foreach (var bar in new[] { plot.Add.Line(s.Robust.Low, y, s.Robust.High, y), plot.Add.Line(x, Y(s.SftTestCe.Low), x, Y(s.SftTestCe.High)) })
             {
-                bar.Color = color.WithAlpha(0.8);
+                bar.Color = color.WithAlpha(0.6);
                 bar.LineWidth = 1.5f;
             }
             var marker = plot.Add.Marker(x, y, s.Reference ? MarkerShape.FilledSquare : MarkerShape.FilledCircle, 9, color);
@@ -290,9 +309,13 @@ public static class ScheduleFrontierReport
             label.OffsetX = 6;
             label.OffsetY = -4;
         }
+        double lo = summary.Schedules.Min(s => Y(s.SftTestCe.Low)), hi = summary.Schedules.Max(s => Y(s.SftTestCe.High));
+        var ticks = new[] { 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50 }
+            .Where(v => Math.Log10(v) >= lo - 0.35 && Math.Log10(v) <= hi + 0.35).ToArray();
+        plot.Axes.Left.SetTicks(ticks.Select(Math.Log10).ToArray(), ticks.Select(v => v.ToString("0.####", CultureInfo.InvariantCulture)).ToArray());
         plot.Axes.Margins(0.15, 0.12);                                     // room for the names beside the outermost points
         FigureFile.Finish(plot, $"Schedules: forgetting against reward [{preset}], 95% bootstrap intervals over {summary.Seeds.Count} seed{(summary.Seeds.Count == 1 ? "" : "s")}",
-            "robust mean@1 (higher is better)", "SFT-test cross-entropy, nats/token (lower is better)", path);
+            "robust mean@1 (higher is better)", "SFT-test CE, nats/token (log; lower is better)", path);
     }
 
     /// <summary>

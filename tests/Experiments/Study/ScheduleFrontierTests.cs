@@ -1,0 +1,82 @@
+using System.Text.Json.Nodes;
+using Reproduction.Cli;
+using Reproduction.Experiments;
+using Reproduction.Experiments.Schedules;
+using Reproduction.Reporting;
+
+namespace Repro.Tests.Study;
+
+/// <summary>
+/// `repro frontier --schedules`: every schedule runs on the one engine from the seed's base with the budget of the
+/// preset's two stages, and the three files come out with every schedule, finite measures and the pairwise
+/// probabilities of improvement; bad input ends with exit code 2 before any training.
+/// </summary>
+public sealed class ScheduleFrontierTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("repro-schedules-").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Theory]
+    [InlineData("nope")]
+    [InlineData("chord-mu:mu_peak=1.5")]
+    [InlineData("hpt:gamma=-1")]
+    public void A_bad_schedule_list_ends_with_exit_code_2_and_writes_nothing(string list)
+    {
+        var output = Path.Combine(_dir, "run");
+        Assert.Equal(2, ReproCli.Run(["frontier", "--preset", "tiny-smoke", "--schedules", list, "--seeds", "1", "--out", output]));
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void Sweep_and_parallel_are_refused_without_schedules() =>
+        Assert.Equal(2, ReproCli.Run(["frontier", "--preset", "tiny-smoke", "--sweep", "--out", Path.Combine(_dir, "run")]));
+
+    [Fact]
+    public void Two_schedules_on_tiny_smoke_spend_the_same_steps_and_completions_and_write_the_three_files()
+    {
+        var preset = StudyPreset.Load("tiny-smoke");
+        var runs = new ScheduleFrontierRunner(preset, ScheduleCatalog.ParseList("sft-then-rl,luffy"), _dir, [1], _ => { }).Run();
+        Check(runs, ["base", "sft-then-rl", "luffy"]);
+        var (a, b) = (runs.Single(r => r.Schedule == "sft-then-rl").Budget, runs.Single(r => r.Schedule == "luffy").Budget);
+        Assert.Equal(a.OptimizerSteps, b.OptimizerSteps);
+        Assert.InRange(b.SampledCompletions, a.SampledCompletions * (1 - ScheduleBudget.Tolerance), a.SampledCompletions * (1 + ScheduleBudget.Tolerance));
+        // SFT-then-RL's S SFT steps take B demonstrations each; LUFFY's demonstrations are its expert completions, one per group.
+        Assert.Equal(40 * 16, a.Demonstrations);
+        Assert.InRange(b.Demonstrations, 1, a.Demonstrations);
+
+        // `--run` draws the three files again from frontier.json's runs.
+        var md = File.ReadAllText(Path.Combine(_dir, ScheduleFrontierReport.MarkdownFile));
+        File.Delete(Path.Combine(_dir, ScheduleFrontierReport.PngFile));
+        File.Delete(Path.Combine(_dir, ScheduleFrontierReport.MarkdownFile));
+        Assert.Equal(0, ReproCli.Run(["frontier", "--run", _dir]));
+        Assert.Equal(md, File.ReadAllText(Path.Combine(_dir, ScheduleFrontierReport.MarkdownFile)));
+        Assert.True(File.Exists(Path.Combine(_dir, ScheduleFrontierReport.PngFile)));
+    }
+
+    [Fact, Trait("Category", LongRun.Category)]
+    public void All_schedules_on_one_seed_write_every_schedule_with_finite_measures_and_every_pairwise_comparison()
+    {
+        LongRun.RequireOptIn("tests/Experiments/Repro.Tests.Experiments.csproj");
+        var runs = new ScheduleFrontierRunner(StudyPreset.Load("tiny"), ScheduleCatalog.ParseList("all"), _dir, [1], _ => { }).Run();
+        Check(runs, ["base", .. ScheduleCatalog.All]);
+    }
+
+    /// <summary>The files exist, every schedule appears with finite measures, and frontier.json compares every ordered pair.</summary>
+    private void Check(IReadOnlyList<ScheduleRun> runs, IReadOnlyList<string> names)
+    {
+        Assert.Equal(names.Order(), runs.Select(r => r.Schedule).Distinct().Order());
+        foreach (var r in runs)
+            Assert.All(new[] { r.SftTestCe, r.Robust, r.Strict, r.GreedyAccuracy, r.ForwardKl }, v => Assert.True(double.IsFinite(v), $"{r.Schedule}: {v}"));
+        foreach (var file in new[] { ScheduleFrontierReport.JsonFile, ScheduleFrontierReport.MarkdownFile, ScheduleFrontierReport.PngFile })
+            Assert.True(new FileInfo(Path.Combine(_dir, file)).Length > 0, file);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, ScheduleFrontierReport.JsonFile)))!;
+        var compared = names.Where(n => !runs.First(r => r.Schedule == n).Reference).ToList();
+        var pairs = json["probability_of_improvement"]!.AsArray().Where(p => (string)p!["metric"]! == ScheduleFrontierReport.RobustMetric)
+            .Select(p => ((string)p!["a"]!, (string)p["b"]!)).ToHashSet();
+        foreach (var x in compared)
+            foreach (var y in compared.Where(y => y != x))
+                Assert.Contains((x, y), pairs);
+        var md = File.ReadAllText(Path.Combine(_dir, ScheduleFrontierReport.MarkdownFile));
+        Assert.All(names, n => Assert.Contains(n, md));
+    }
+}
