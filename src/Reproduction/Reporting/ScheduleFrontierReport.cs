@@ -106,6 +106,14 @@ public static class ScheduleFrontierReport
         var groups = runs.GroupBy(r => r.Schedule).Select(g => g.ToList()).ToList();    // GroupBy keeps first-seen order
         var summaries = groups.Select((g, i) => SummarizeSchedule(g, seed + 1000 * i)).ToList();
 
+        // Schedules are compared only at equal budgets: a mismatch leaves them unranked, with the mismatch stated instead.
+        var candidates = summaries.Where(s => !s.Reference).ToList();
+        var twoStage = candidates.Where(s => s.Schedule is SftThenRl or RlThenSft).ToList();
+        long demonstrationLimit = twoStage.Count > 0 ? twoStage.Max(s => s.Budget.Demonstrations) : -1;
+        var budgetCheck = FrontierStatistics.BudgetMismatch(candidates.Select(s => (s.Schedule, s.Budget)).ToList(), demonstrationLimit);
+        var seeds = runs.Select(r => r.Seed).Distinct().Order().ToList();
+        if (budgetCheck is not null) return new FrontierSummary(seeds, summaries, [], budgetCheck, null, null);
+
         var ranked = summaries.Select((s, i) => (s, i)).Where(x => !x.s.Reference).ToList();
         var tiers = FrontierStatistics.Tiers(ranked.Select(x => x.s.Robust).ToList(), higherIsBetter: true);
         var pareto = FrontierStatistics.ParetoSet(ranked.Select(x => (x.s.SftTestCe.Mean, x.s.Robust.Mean)).ToList());
@@ -127,17 +135,12 @@ public static class ScheduleFrontierReport
                 }
             }
 
-        var twoStage = compared.Where(s => s.Schedule is SftThenRl or RlThenSft).ToList();
-        long demonstrationLimit = twoStage.Count > 0 ? twoStage.Max(s => s.Budget.Demonstrations) : -1;
-        var budgetCheck = FrontierStatistics.BudgetMismatch(compared.Select(s => (s.Schedule, s.Budget)).ToList(), demonstrationLimit);
-
         var sftThenRl = compared.FirstOrDefault(s => s.Schedule == SftThenRl);
         var dominates = sftThenRl is null ? null : compared
             .Where(s => s != sftThenRl && FrontierStatistics.DominatesApart(s.SftTestCe, s.Robust, sftThenRl.SftTestCe, sftThenRl.Robust))
             .Select(s => s.Schedule).ToList();
 
-        return new FrontierSummary(runs.Select(r => r.Seed).Distinct().Order().ToList(), summaries, improvements, budgetCheck, dominates,
-            Ordering(compared, sftThenRl));
+        return new FrontierSummary(seeds, summaries, improvements, null, dominates, Ordering(compared, sftThenRl));
     }
 
     private static ScheduleSummary SummarizeSchedule(IReadOnlyList<ScheduleRun> runs, int seed)
@@ -175,7 +178,9 @@ public static class ScheduleFrontierReport
             summary.DominatesSftThenRl, summary.LuffyOrdering);
         AtomicFile.WriteAllText(Path.Combine(dir, JsonFile), JsonSerializer.Serialize(document, Json));
         AtomicFile.WriteAllText(Path.Combine(dir, MarkdownFile), Markdown(summary, preset));
-        Plot(summary, preset, Path.Combine(dir, PngFile));
+        var png = Path.Combine(dir, PngFile);
+        if (summary.BudgetCheck is null) Plot(summary, preset, png);
+        else if (File.Exists(png)) File.Delete(png);                      // no frontier is drawn from unequal budgets
     }
 
     /// <summary>The runs of a schedule frontier's <see cref="JsonFile"/> (to summarise and draw again), or null when the file is a two-stage frontier's.</summary>
@@ -199,12 +204,20 @@ public static class ScheduleFrontierReport
         var md = new StringBuilder();
         var compared = summary.Schedules.Where(s => !s.Reference).ToList();
         md.AppendLine($"# Schedule frontier: preset `{preset}`, seeds {string.Join(", ", summary.Seeds)}").AppendLine();
+        if (summary.BudgetCheck is { } mismatch)
+        {
+            md.AppendLine($"**Not compared: the budgets differ.** {mismatch} Schedules are ranked, tested against each other and drawn as a " +
+                          "frontier only at equal budgets; their measures are listed below, unranked.").AppendLine();
+            md.AppendLine("| schedule | robust mean@1 [95% CI] | strict | SFT-test CE [95% CI] | greedy acc | KL(base‖π) | steps | completions | demos | wall s |");
+            md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var s in summary.Schedules)
+                md.AppendLine(Row("", s.Schedule + (s.Reference ? " (reference)" : ""), s)[3..]);
+            return md.ToString();
+        }
         md.AppendLine("Intervals are 95% percentile-bootstrap intervals of the mean over seeds (rliable, Agarwal et al. 2021). " +
                       "Schedules share a tier when their robust mean@1 interval overlaps that of the tier's best; ★ marks the Pareto set " +
                       "of mean (SFT-test CE, robust mean@1).").AppendLine();
-        if (summary.BudgetCheck is { } mismatch)
-            md.AppendLine($"**Budget check failed.** {mismatch} The comparison below is not at equal budget.").AppendLine();
-        else if (compared.Count > 0)
+        if (compared.Count > 0)
             md.AppendLine(string.Create(inv, $"Budget check: budgets match within {ScheduleBudget.Tolerance * 100:0}%: steps {Range(compared.Select(s => (long)s.Budget.OptimizerSteps))}, " +
                                              $"completions {Range(compared.Select(s => s.Budget.SampledCompletions))}.")).AppendLine();
 

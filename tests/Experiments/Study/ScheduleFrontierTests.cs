@@ -27,6 +27,20 @@ public sealed class ScheduleFrontierTests : IDisposable
         Assert.False(Directory.Exists(output));
     }
 
+    [Theory]
+    [InlineData("joint")]
+    [InlineData("hpt")]
+    public void A_schedule_without_demonstrations_stops_with_a_message_naming_it(string name)
+    {
+        var ctx = new StudyContext(StudyPreset.Load("tiny-smoke"), _dir, null, _ => { });
+        var model = TaskSetup.BaseModel(ctx.Preset, ctx.Encoder, ctx.Train, 1, null, _ => { });
+        ctx.SftTrain.Clear();
+        var trainer = new ScheduleTrainer(model, ScheduleCatalog.Parse(name), ctx, new Reproduction.Rewards.StrictColaReward(), 1);
+        var e = Assert.Throws<Reproduction.ReproException>(trainer.Train);
+        Assert.Contains($"schedule {name}", e.Message);
+        Assert.Contains("no demonstrations", e.Message);
+    }
+
     [Fact]
     public void Sweep_and_parallel_are_refused_without_schedules() =>
         Assert.Equal(2, ReproCli.Run(["frontier", "--preset", "tiny-smoke", "--sweep", "--out", Path.Combine(_dir, "run")]));

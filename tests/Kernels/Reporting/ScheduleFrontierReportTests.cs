@@ -177,7 +177,7 @@ public sealed class ScheduleFrontierReportTests : IDisposable
     }
 
     [Fact]
-    public void A_budget_mismatch_is_stated_in_frontier_json_and_frontier_md()
+    public void A_budget_mismatch_is_stated_and_nothing_is_ranked_compared_or_drawn()
     {
         // luffy sampled 7000 completions against 6400: 600 > 0.05 · 7000 = 350.
         var json = WriteAndRead(SyntheticRuns(luffyBudget: new(100, 7000, 512)));
@@ -187,9 +187,14 @@ public sealed class ScheduleFrontierReportTests : IDisposable
         Assert.Contains("7000", message);
         Assert.Contains("6400", message);
         var md = File.ReadAllText(_dir.File(ScheduleFrontierReport.MarkdownFile));
-        Assert.Contains("Budget check failed", md);
+        Assert.Contains("Not compared: the budgets differ", md);
         Assert.Contains(message, md);
         Assert.DoesNotContain("budgets match", md);
+        // Unequal budgets are not ranked, tested against each other or drawn: no tiers, no Pareto set, no PoI, no figure.
+        Assert.All(json["schedules"]!.AsArray(), s => Assert.Null(s!["tier"]));
+        Assert.Empty(json["probability_of_improvement"]!.AsArray());
+        Assert.DoesNotContain("★", md);
+        Assert.False(File.Exists(_dir.File(ScheduleFrontierReport.PngFile)));
     }
 
     [Fact]

@@ -29,6 +29,8 @@ public sealed class Chord : Schedule
         [new ScheduleParameter("mu", 0.1, 0, 1, "the constant μ")], HasSftTerm: false,
         (i, v, w, n) => new Chord { Info = i, Values = v, SftWeight = SftTokenWeight.Phi, Name = n }) { SweepValues = [0.3, 0.6] };
 
+    public override bool NeedsDemonstrations => true;
+
     /// <summary>Trinity-RFT's `mu_schedule_function(t, W, D, μ_peak, μ_valley)`.</summary>
     public static double Mu(int t, int warmup, int decay, double peak, double valley)
     {

@@ -60,6 +60,9 @@ public abstract class Schedule
     /// <summary>A reference point (base, SFT alone, RL alone): shown on the frontier, not held to the shared budget.</summary>
     public virtual bool Reference => false;
 
+    /// <summary>Whether the schedule trains on the SFT data (its stream or its prompts' demonstrations).</summary>
+    public virtual bool NeedsDemonstrations => Info.HasSftTerm;
+
     /// <summary>Expert completions placed in each GRPO group beside the sampled ones (LUFFY: 1).</summary>
     public virtual int ExpertsPerGroup => 0;
 

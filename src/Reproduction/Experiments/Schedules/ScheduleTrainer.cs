@@ -42,9 +42,12 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
         int total = schedule.TotalSteps(shape);
         if (total <= 0) throw new ReproException($"schedule {schedule.Name}: no steps (S = {shape.SftSteps}, R = {shape.RlSteps})");
         int g = shape.Generations, experts = schedule.ExpertsPerGroup;
+        if (schedule.NeedsDemonstrations && ctx.SftTrain.Count == 0) throw new ReproException($"schedule {schedule.Name}: no demonstrations (the SFT data is empty)");
+        if (ctx.SftTrain.Count > 0 && ctx.SftTrain.Count != ctx.RlTrain.Count)
+            throw new ReproException($"schedule {schedule.Name}: {ctx.SftTrain.Count} demonstrations for {ctx.RlTrain.Count} RL prompts; each prompt needs its own demonstration");
         if (experts >= g) throw new ReproException($"schedule {schedule.Name}: {experts} expert completions leave no sampled one in groups of {g}");
-        var prompts = new Stream(Seeds.Derive(seed, "frontier/prompts"), ctx.RlTrain.Count);
-        var demos = new Stream(Seeds.Derive(seed, "frontier/demos"), ctx.SftTrain.Count);
+        var prompts = new Stream(Seeds.Derive(seed, "frontier/prompts"), ctx.RlTrain.Count, $"schedule {schedule.Name}: no RL prompts to sample (the training split is empty)");
+        var demos = new Stream(Seeds.Derive(seed, "frontier/demos"), ctx.SftTrain.Count, $"schedule {schedule.Name}: no demonstrations (the SFT data is empty)");
         var optimizers = new Dictionary<string, AdamW>();
         var guard = new NonFiniteGuard(false);
         var sftSchedule = new LearningRateSchedule(_sft.LrSchedulerType, _sft.LearningRate,
@@ -167,7 +170,7 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
         {
             Step = j, TotalSteps = total, Grpo = _grpo, Phase = plan.Phase, Prompts = promptIndices, GroupSize = g, Rewards = rewards,
             IsExpert = [.. isExpert], Advantages = advantages, CompletionMask = mask, StreamDemos = streamDemos,
-            PromptDemos = promptIndices.Select(i => ctx.SftTrain[i]).ToList(),
+            PromptDemos = ctx.SftTrain.Count == 0 ? [] : promptIndices.Select(i => ctx.SftTrain[i]).ToList(),
             PolicyFn = policy,
             DemoFn = d => DemoLogps.Of(model, d, ctx.Encoder.PadId, _sft.MaxLength, _sft.CompletionOnlyLoss),
         };
@@ -178,7 +181,7 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
         ctx.Encoder.Ids(LabelProbe.RlAnswer(ctx.Encoder, (ctx.Preset.Base ?? new BaseSpec()).Thoughts[0], ctx.Train[i].Label));
 
     /// <summary>An endless stream of indices: a seeded permutation per epoch, taken in order.</summary>
-    private sealed class Stream(long seed, int count)
+    private sealed class Stream(long seed, int count, string whenEmpty)
     {
         private int _epoch, _position;
         private int[] _order = DataOrder.Permutation(seed, 0, count);
@@ -186,6 +189,7 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
         public List<int> Take(int n)
         {
             var taken = new List<int>(n);
+            if (n > 0 && count == 0) throw new ReproException(whenEmpty);
             while (taken.Count < n)
             {
                 if (_position == _order.Length) { _order = DataOrder.Permutation(seed, ++_epoch, count); _position = 0; }
