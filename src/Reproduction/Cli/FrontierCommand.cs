@@ -17,7 +17,7 @@ public static class FrontierCommand
         var existing = new Option<string?>("--run") { Description = "Re-draw an existing frontier run folder (a --schedules frontier from its frontier.json; otherwise the two-stage frontier and the bridge, if measured) instead of running one" };
         var schedules = new Option<string?>("--schedules")
         {
-            Description = "Run these schedules (comma-separated, or all) from each seed's base with equal budgets, and write frontier.json, frontier.md, frontier.png. " +
+            Description = "Run these schedules (comma-separated, or all; default: the preset's frontier.schedules, if it has them) from each seed's base with equal budgets, and write frontier.json, frontier.md, frontier.png. " +
                           "A schedule is name, name:value (its main parameter) or name:key=value[:key=value]. Schedules:\n" + ScheduleCatalog.Help(),
         };
         var sweep = new Option<bool>("--sweep") { Description = "With --schedules: also run each listed schedule's main parameter at its sweep values (one curve per schedule on the figure)" };
@@ -45,15 +45,18 @@ public static class FrontierCommand
             }
             var p = StudyPreset.Load(parse.GetValue(preset)!);
             var seedList = parse.GetValue(seeds) is { } s ? StudyCommand.ParseSeeds(s) : p.Seeds;
-            if (parse.GetValue(schedules) is { } list)
+            // --schedules, else the preset's frontier.schedules (with its sweep flag), else the two-stage frontier below.
+            var fromPreset = p.Frontier is { Schedules.Count: > 0 } f ? f : null;
+            if (parse.GetValue(schedules) is not null || fromPreset is not null)
             {
-                var chosen = ScheduleCatalog.ParseList(list, parse.GetValue(sweep));
+                var chosen = parse.GetValue(schedules) is { } given ? ScheduleCatalog.ParseList(given, parse.GetValue(sweep))
+                    : (fromPreset! with { Sweep = fromPreset.Sweep || parse.GetValue(sweep) }).Parse($"preset {p.Name}: frontier.schedules");
                 var outDir = parse.GetValue(output) ?? Path.Combine("runs", $"frontier-schedules-{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
                 new ScheduleFrontierRunner(p, chosen, outDir, seedList, line => AnsiConsole.MarkupLine(Markup.Escape(line))) { Parallelism = parse.GetValue(parallel) }.Run();
                 AnsiConsole.MarkupLine(Markup.Escape(File.ReadAllText(Path.Combine(outDir, ScheduleFrontierReport.MarkdownFile))));
                 return 0;
             }
-            if (parse.GetValue(sweep) || parse.GetValue(parallel) is not null) throw new ReproException("--sweep and --parallel need --schedules");
+            if (parse.GetValue(sweep) || parse.GetValue(parallel) is not null) throw new ReproException("--sweep and --parallel need --schedules (or a preset with frontier.schedules)");
             var dir = parse.GetValue(output) ?? Path.Combine("runs", $"frontier-{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             var report = new StudyRunner(p, dir, seedList, line => AnsiConsole.MarkupLine(Markup.Escape(line))) { TrackAll = true, Bridge = bridge.Get(parse) }.Run();
             Frontier.Write(report, dir);

@@ -115,6 +115,23 @@ public sealed record RlStageSpec
     [JsonPropertyName("min_steps")] public int MinSteps { get; init; } = 20;
 }
 
+/// <summary>
+/// What `repro frontier` runs for this preset when no `--schedules` is given: schedule specs as the CLI takes them
+/// (`all`, `joint:0.5`, `chord-mu:mu_peak=0.5`, …; see docs/schedules.md), and whether to sweep each one's main knob.
+/// </summary>
+public sealed record FrontierSpec
+{
+    [JsonPropertyName("schedules")] public IReadOnlyList<string> Schedules { get; init; } = [];
+    [JsonPropertyName("sweep")] public bool Sweep { get; init; }
+
+    /// <summary>The schedules, parsed (an unknown name or a value out of range is an error naming the preset).</summary>
+    public IReadOnlyList<Experiments.Schedules.Schedule> Parse(string where)
+    {
+        try { return Experiments.Schedules.ScheduleCatalog.ParseList(string.Join(",", Schedules), Sweep); }
+        catch (ReproException e) { throw new ReproException($"{where}: {e.Message}"); }
+    }
+}
+
 /// <summary>The paper's RL evaluation: mean@1 at temperature 0.6, top-p 0.95, at a fixed cadence.</summary>
 public sealed record EvalSpec
 {
@@ -143,6 +160,7 @@ public sealed record StudyPreset
     [JsonPropertyName("grpo")] public Grpo.GrpoOptions Grpo { get; init; } = new();
     [JsonPropertyName("rl_stage")] public RlStageSpec RlStage { get; init; } = new();
     [JsonPropertyName("eval")] public EvalSpec Eval { get; init; } = new();
+    [JsonPropertyName("frontier")] public FrontierSpec? Frontier { get; init; }
     [JsonPropertyName("seeds")] public IReadOnlyList<int> Seeds { get; init; } = [1];
     [JsonPropertyName("decisions")] public IReadOnlyDictionary<string, string> Decisions { get; init; } = new Dictionary<string, string>();
 
@@ -172,6 +190,7 @@ public sealed record StudyPreset
         preset.Sft.Validated($"{path}: sft");
         preset.Base?.Validated($"{path}: base");
         preset.SftData.Validated($"{path}: sft_data");
+        if (preset.Frontier is { } frontier) frontier.Parse($"{path}: frontier.schedules");
         if (preset.Model.Source is not ("init" or "pretrained")) throw ReproException.ForFile(path, $"model.source: '{preset.Model.Source}' (init or pretrained)");
         if (preset.Data.Kind is not ("synthetic" or "cola")) throw ReproException.ForFile(path, $"data.kind: '{preset.Data.Kind}' (synthetic or cola)");
         return preset;

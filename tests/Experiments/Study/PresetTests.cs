@@ -52,4 +52,25 @@ public sealed class PresetTests
         Assert.StartsWith(path, e.Message);
         Assert.Contains(field, e.Message);
     }
+
+    [Theory]
+    [InlineData("nope", "unknown schedule 'nope'")]
+    [InlineData("chord-mu:mu_peak=2", "outside [0, 1]")]
+    public void A_preset_whose_frontier_names_a_bad_schedule_is_refused_naming_the_file_and_the_schedule(string spec, string problem)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("repro-preset-").FullName, "bad.json");
+        File.WriteAllText(path, $$"""{ "name": "bad", "frontier": { "schedules": ["joint", "{{spec}}"] } }""");
+        var e = Assert.Throws<Reproduction.ReproException>(() => StudyPreset.Load(path));
+        Assert.StartsWith(path, e.Message);
+        Assert.Contains(problem, e.Message);
+    }
+
+    [Fact]
+    public void A_preset_frontier_lists_the_schedules_frontier_runs_with_its_sweep()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("repro-preset-").FullName, "mine.json");
+        File.WriteAllText(path, """{ "name": "mine", "frontier": { "schedules": ["joint:0.5", "hpt"], "sweep": true } }""");
+        var names = StudyPreset.Load(path).Frontier!.Parse(path).Select(s => s.Name).ToList();
+        Assert.Equal(["joint:lambda=0.5", "hpt", "joint:lambda=0.1", "joint:lambda=0.3", "joint:lambda=3", "hpt:gamma=1", "hpt:gamma=2", "hpt:gamma=4"], names);
+    }
 }
