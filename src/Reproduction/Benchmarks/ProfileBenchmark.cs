@@ -23,7 +23,9 @@ public static class ProfileBenchmark
         foreach (var shape in s.Shapes())
             foreach (var dtype in BenchSettings.Dtypes)
             {
-                var label = $"{shape.Name} {BenchSettings.DtypeName(dtype)}";
+                // A trace reads the attention probabilities, which SDPA does not expose: a traced forward takes the eager path.
+                // Every preset runs eager (the default), so the profile times the kernel a run uses; with sdpa the label says so.
+                var label = $"{shape.Name} {BenchSettings.DtypeName(dtype)}" + (shape.Config.AttnImplementation == Qwen3Config.Sdpa ? " (sdpa traced as eager)" : "");
                 using var model = Qwen3ForCausalLM.Initialize(shape.Config, 0, dtype, s.Device);
                 var (fb, ft) = ForwardBenchmark.Grid(s.Quick)[^1];
                 model.eval();
