@@ -156,7 +156,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
                         break;
                     }
                     default:
-                        curves[v.Id].AddRange(Mixed(ctx, baseModel, seed, v, reward, options, prefix).Curves(seed));
+                        curves[v.Id].AddRange(Mixed(ctx, baseModel, seed, v, reward, prefix).Curves(seed));
                         break;
                 }
                 wall[v.Id] += clock.Elapsed.TotalSeconds;
@@ -193,60 +193,26 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
 
     private static string Safe(string id) => string.Concat(id.Select(c => char.IsLetterOrDigit(c) || c is '-' or '.' ? c : '_'));
 
-    private Tracker Mixed(StudyContext ctx, Qwen3ForCausalLM baseModel, int seed, AblationVariant v, IReward reward, Grpo.GrpoOptions options, string prefix)
+    /// <summary>
+    /// A mixed schedule (`interleaved:K`, `joint:λ`) on the schedule engine of `repro frontier --schedules`
+    /// (<see cref="Schedules.ScheduleTrainer"/>: T = S + R steps, each with its share of the completions and demonstrations),
+    /// from the base, with the CE and both rewards evaluated at step 0, at every ⌈T/6⌉ steps and at the end.
+    /// </summary>
+    private Tracker Mixed(StudyContext ctx, Qwen3ForCausalLM baseModel, int seed, AblationVariant v, IReward reward, string prefix)
     {
         var m = ModelCopy.Trainable(baseModel);
         var t = new Tracker(ctx, m, Seeds.Derive(seed, "eval"), rewards: true) { Board = ctx.EvalBoard(prefix) };
-        var sft = new SftTrainer(m, preset.Sft with { Seed = seed }, ctx.SftTrain, null, ctx.Encoder.PadId)
-        {
-            Metrics = ctx.Metrics($"{prefix}-sft.jsonl"),
-        };
-        int s = sft.TotalSteps, r = options.MaxSteps;
+        var schedule = Schedules.ScheduleCatalog.Parse(v.Schedule.ToString());
+        int total = schedule.TotalSteps(Schedules.ScheduleTrainer.ShapeOf(ctx)), every = (total + 5) / 6;
         t.AddCe(0);
         t.Rewards(0);
-        if (v.Schedule.Kind == ScheduleKind.Interleaved)
+        var trainer = new Schedules.ScheduleTrainer(m, schedule, ctx, reward, seed)
         {
-            // Rounds of (SFT block, K GRPO steps) until both budgets are spent: the SFT steps are spread evenly over the rounds.
-            int k = (int)v.Schedule.Parameter, rounds = (r + k - 1) / k;
-            var grpoTrainer = new Grpo.GrpoTrainer(m, options.Beta != 0 ? ModelCopy.Frozen(m) : null, options with { Seed = seed, EvalSteps = null }, ctx.RlTrain, new WeightedReward([reward]), ctx.Encoder.Decode)
-            {
-                Metrics = ctx.Metrics($"{prefix}-grpo.jsonl"),
-            };
-            using var sftSession = sft.Open();
-            using var grpoSession = grpoTrainer.Open();
-            for (int round = 0; round < rounds; round++)
-            {
-                int sftTarget = (int)((long)s * (round + 1) / rounds);
-                sft.Continue(sftSession, sftTarget - sftSession.Next);
-                grpoTrainer.Continue(grpoSession, k);
-                long step = sftSession.Next + grpoSession.Next;
-                t.AddCe(step);
-                t.Rewards(step);
-            }
-            Log($"seed {seed}: {v.Id}: {rounds} rounds, {sftSession.Next} SFT + {grpoSession.Next} GRPO steps, test CE {t.Ce[^1].Value:F3}, robust mean@1 {t.Robust[^1].Value:F3}");
-        }
-        else
-        {
-            // One GRPO step j also takes the SFT batches floor((j−1)·S/R) … floor(j·S/R) − 1: loss = GRPO + λ · (Σ NLL / tokens).
-            double lambda = v.Schedule.Parameter;
-            var (pad, maxLength, completionOnly) = (ctx.Encoder.PadId, preset.Sft.MaxLength, preset.Sft.CompletionOnlyLoss);
-            Tensor Extra(long j)
-            {
-                var examples = Enumerable.Range((int)((j - 1) * s / r), (int)(j * s / r - (j - 1) * s / r)).SelectMany(sft.Batch).ToList();
-                if (examples.Count == 0) return zeros(1, device: m.Device).sum();
-                var (sum, tokens) = SftTrainer.Nll(m, examples, pad, maxLength, completionOnly);
-                return sum * (lambda / Math.Max(1, tokens));
-            }
-            long Global(long j) => j * (s + r) / r;
-            var joint = new Grpo.GrpoTrainer(m, options.Beta != 0 ? ModelCopy.Frozen(m) : null, options with { Seed = seed }, ctx.RlTrain, new WeightedReward([reward]), ctx.Encoder.Decode)
-            {
-                Metrics = ctx.Metrics($"{prefix}-joint.jsonl"),
-                ExtraLoss = Extra,
-                OnEval = j => { if (j > 0) { t.AddCe(Global(j)); t.Rewards(Global(j)); } },
-            };
-            joint.Train();
-            Log($"seed {seed}: {v.Id}: {r} joint steps (λ = {lambda}), test CE {t.Ce[^1].Value:F3}, robust mean@1 {t.Robust[^1].Value:F3}");
-        }
+            Metrics = ctx.Metrics($"{prefix}-{(v.Schedule.Kind == ScheduleKind.Joint ? "joint" : "interleaved")}.jsonl"),
+            OnStep = j => { if (j % every == 0 || j == total) { t.AddCe(j); t.Rewards(j); } },
+        };
+        trainer.Train();
+        Log($"seed {seed}: {v.Id}: {trainer.OptimizerSteps} steps, {trainer.SampledCompletions} completions, {trainer.Demonstrations} demonstrations, test CE {t.Ce[^1].Value:F3}, robust mean@1 {t.Robust[^1].Value:F3}");
         return t;
     }
 

@@ -74,9 +74,15 @@ public sealed class AblationSmokeTests(AblationSmokeFixture run) : IClassFixture
             Assert.Equal(sft + grpo, p.Stages[^1].Steps);
             Assert.Equal(sft + grpo, p.CurvesOf(StudyRunner.CeMetric)[0].Points[^1].Step);
         }
+        // The schedule engine logs a line per optimizer step with its phase and the demonstrations it trained on.
         var metrics = Path.Combine(run.Dir, "metrics");
-        Assert.Equal(grpo, File.ReadLines(Path.Combine(metrics, "seed-1-interleaved_5-grpo.jsonl")).Count());
-        Assert.Equal(sft, File.ReadLines(Path.Combine(metrics, "seed-1-interleaved_5-sft.jsonl")).Count());    // logging_steps 1: a line per SFT step
-        Assert.Equal(grpo, File.ReadLines(Path.Combine(metrics, "seed-1-joint_1-joint.jsonl")).Count());
+        List<System.Text.Json.Nodes.JsonNode> Lines(string file) => File.ReadLines(Path.Combine(metrics, file)).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!).ToList();
+        var interleaved = Lines("seed-1-interleaved_5-interleaved.jsonl");
+        Assert.Equal(sft, interleaved.Count(l => (string)l["phase"]! == "sft"));
+        Assert.Equal(grpo, interleaved.Count(l => (string)l["phase"]! == "rl"));
+        var joint = Lines("seed-1-joint_1-joint.jsonl");
+        Assert.Equal(sft + grpo, joint.Count);
+        int demosPerSftStep = run.Report.Pipeline("strict").Stages[0].Steps > 0 ? StudyPreset.Load("tiny-smoke").Sft.PerDeviceTrainBatchSize : 0;
+        Assert.Equal(sft * demosPerSftStep, joint.Sum(l => (double)l["demonstrations"]!));           // all of SFT's demonstrations, spread over the steps
     }
 }
