@@ -51,6 +51,8 @@ public static class FrontierCommand
             {
                 var chosen = parse.GetValue(schedules) is { } given ? ScheduleCatalog.ParseList(given, parse.GetValue(sweep))
                     : (fromPreset! with { Sweep = fromPreset.Sweep || parse.GetValue(sweep) }).Parse($"preset {p.Name}: frontier.schedules");
+                if (bridge.Get(parse) is not null)
+                    throw new ReproException("--bridge measures the two-stage frontier's second stages; the schedule frontier does not take it (run repro frontier without --schedules, or repro ablate)");
                 var outDir = parse.GetValue(output) ?? Path.Combine("runs", $"frontier-schedules-{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
                 new ScheduleFrontierRunner(p, chosen, outDir, seedList, line => AnsiConsole.MarkupLine(Markup.Escape(line))) { Parallelism = parse.GetValue(parallel) }.Run();
                 AnsiConsole.MarkupLine(Markup.Escape(File.ReadAllText(Path.Combine(outDir, ScheduleFrontierReport.MarkdownFile))));

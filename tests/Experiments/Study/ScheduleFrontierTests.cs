@@ -42,8 +42,13 @@ public sealed class ScheduleFrontierTests : IDisposable
     }
 
     [Fact]
-    public void Sweep_and_parallel_are_refused_without_schedules() =>
+    public void Sweep_and_parallel_are_refused_without_schedules_and_the_bridge_with_them()
+    {
         Assert.Equal(2, ReproCli.Run(["frontier", "--preset", "tiny-smoke", "--sweep", "--out", Path.Combine(_dir, "run")]));
+        Assert.Equal(2, ReproCli.Run(["frontier", "--preset", "tiny-smoke", "--parallel", "1", "--out", Path.Combine(_dir, "run")]));
+        Assert.Equal(2, ReproCli.Run(["frontier", "--preset", "tiny-smoke", "--schedules", "joint", "--bridge", "--out", Path.Combine(_dir, "run")]));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "run")));
+    }
 
     [Fact]
     public void Two_schedules_on_tiny_smoke_spend_the_same_steps_and_completions_and_write_the_three_files()
