@@ -22,9 +22,11 @@ public static class FrontierCommand
         };
         var sweep = new Option<bool>("--sweep") { Description = "With --schedules: also run each listed schedule's main parameter at its sweep values (one curve per schedule on the figure)" };
         var parallel = new Option<int?>("--parallel") { Description = "With --schedules: jobs side by side (default: the core count), one torch thread each" };
+        var quiet = new Option<bool>("--quiet") { Description = "With --schedules: no progress lines, no table (only the files; with --json, only the JSON)" };
+        var json = new Option<bool>("--json") { Description = "With --schedules: print frontier.json (with the run folder added) on stdout; progress lines go to stderr" };
         var bridge = BridgeOptionsArguments.Create();
         var cmd = new Command("frontier", "The SFT↔RL trade-off: with --schedules, the field's ways of mixing SFT and RL side by side on equal budgets; " +
-            "without, Δ SFT-test CE against Δ mean@1 along each two-stage pipeline's second stage") { preset, seeds, output, existing, schedules, sweep, parallel };
+            "without, Δ SFT-test CE against Δ mean@1 along each two-stage pipeline's second stage") { preset, seeds, output, existing, schedules, sweep, parallel, quiet, json };
         bridge.AddTo(cmd);
         cmd.SetAction(parse =>
         {
@@ -54,11 +56,19 @@ public static class FrontierCommand
                 if (bridge.Get(parse) is not null)
                     throw new ReproException("--bridge measures the two-stage frontier's second stages; the schedule frontier does not take it (run repro frontier without --schedules, or repro ablate)");
                 var outDir = parse.GetValue(output) ?? Path.Combine("runs", $"frontier-schedules-{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-                new ScheduleFrontierRunner(p, chosen, outDir, seedList, line => AnsiConsole.MarkupLine(Markup.Escape(line))) { Parallelism = parse.GetValue(parallel) }.Run();
-                AnsiConsole.MarkupLine(Markup.Escape(File.ReadAllText(Path.Combine(outDir, ScheduleFrontierReport.MarkdownFile))));
+                bool asJson = parse.GetValue(json), silent = parse.GetValue(quiet);
+                new ScheduleFrontierRunner(p, chosen, outDir, seedList, ProgressLines.For(silent, asJson)) { Parallelism = parse.GetValue(parallel) }.Run();
+                if (asJson)
+                {
+                    var document = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, ScheduleFrontierReport.JsonFile)))!.AsObject();
+                    document.Insert(0, "run", outDir);
+                    Console.Out.WriteLine(document.ToJsonString());
+                }
+                else if (!silent) AnsiConsole.MarkupLine(Markup.Escape(File.ReadAllText(Path.Combine(outDir, ScheduleFrontierReport.MarkdownFile))));
                 return 0;
             }
-            if (parse.GetValue(sweep) || parse.GetValue(parallel) is not null) throw new ReproException("--sweep and --parallel need --schedules (or a preset with frontier.schedules)");
+            if (parse.GetValue(sweep) || parse.GetValue(parallel) is not null || parse.GetValue(quiet) || parse.GetValue(json))
+                throw new ReproException("--sweep, --parallel, --quiet and --json need --schedules (or a preset with frontier.schedules)");
             var dir = parse.GetValue(output) ?? Path.Combine("runs", $"frontier-{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             var report = new StudyRunner(p, dir, seedList, line => AnsiConsole.MarkupLine(Markup.Escape(line))) { TrackAll = true, Bridge = bridge.Get(parse) }.Run();
             Frontier.Write(report, dir);
