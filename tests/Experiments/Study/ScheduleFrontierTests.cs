@@ -41,6 +41,61 @@ public sealed class ScheduleFrontierTests : IDisposable
         Assert.Contains("no demonstrations", e.Message);
     }
 
+    public static TheoryData<string, string> UnsupportedGrpoSettings() => new()
+    {
+        { "num_iterations", "num_iterations 2" },
+        { "gradient_accumulation_steps", "gradient_accumulation_steps 2" },
+        { "mask_truncated_completions", "mask_truncated_completions" },
+        { "reward_weights", "reward_weights" },
+        { "max_prompt_length", "over grpo max_prompt_length 8" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnsupportedGrpoSettings))]
+    public void A_grpo_setting_the_engine_does_not_carry_out_is_refused_naming_it(string setting, string expected)
+    {
+        var p = StudyPreset.Load("tiny-smoke");
+        var grpo = setting switch
+        {
+            "num_iterations" => p.Grpo with { NumIterations = 2 },
+            "gradient_accumulation_steps" => p.Grpo with { GradientAccumulationSteps = 2 },
+            "mask_truncated_completions" => p.Grpo with { MaskTruncatedCompletions = true },
+            "reward_weights" => p.Grpo with { RewardWeights = [1.0] },
+            _ => p.Grpo with { MaxPromptLength = 8 },
+        };
+        var ctx = new StudyContext(p with { Grpo = grpo }, _dir, null, _ => { });
+        var model = TaskSetup.BaseModel(ctx.Preset, ctx.Encoder, ctx.Train, 1, null, _ => { });
+        var e = Assert.Throws<Reproduction.ReproException>(new ScheduleTrainer(model, ScheduleCatalog.Parse("joint"), ctx, new Reproduction.Rewards.StrictColaReward(), 1).Train);
+        Assert.Contains("schedule joint", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void A_kl_coefficient_enters_the_grpo_surrogate_and_is_refused_by_schedules_without_a_kl_term()
+    {
+        var p = StudyPreset.Load("tiny-smoke");
+        var ctx = new StudyContext(p with { Grpo = p.Grpo with { Beta = 0.04 } }, _dir, null, _ => { });
+        var model = TaskSetup.BaseModel(ctx.Preset, ctx.Encoder, ctx.Train, 1, null, _ => { });
+        var e = Assert.Throws<Reproduction.ReproException>(new ScheduleTrainer(model, ScheduleCatalog.Parse("luffy"), ctx, new Reproduction.Rewards.StrictColaReward(), 1).Train);
+        Assert.Contains("no KL term", e.Message);
+        // rl-only with and without β from the same base and seed: the first step's policy is the reference (KL 0, and the
+        // k3 estimator's gradient is 0 there), so both take the same first update and sample the same second step; the
+        // second step's loss then differs by β·KL > 0.
+        double[] Losses(double beta, string file)
+        {
+            var c = new StudyContext(p with { Grpo = p.Grpo with { Beta = beta } }, _dir, null, _ => { });
+            var log = Path.Combine(_dir, file);
+            new ScheduleTrainer(Reproduction.Qwen3.ModelCopy.Trainable(model), ScheduleCatalog.Parse("rl-only"), c, new Reproduction.Rewards.StrictColaReward(), 1)
+            {
+                Metrics = new Reproduction.Training.MetricsLog(log),
+            }.Train();
+            return File.ReadLines(log).Take(2).Select(l => (double)JsonNode.Parse(l)!["loss"]!).ToArray();
+        }
+        var (with, without) = (Losses(0.04, "beta.jsonl"), Losses(0, "nobeta.jsonl"));
+        Assert.Equal(without[0], with[0], 6);
+        Assert.True(with[1] > without[1] + 1e-7, $"step 2: loss {with[1]} with β against {without[1]} without");
+    }
+
     [Fact]
     public void Sweep_and_parallel_are_refused_without_schedules_and_the_bridge_with_them()
     {

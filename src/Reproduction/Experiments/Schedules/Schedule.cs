@@ -63,6 +63,9 @@ public abstract class Schedule
     /// <summary>Whether the schedule trains on the SFT data (its stream or its prompts' demonstrations).</summary>
     public virtual bool NeedsDemonstrations => Info.HasSftTerm;
 
+    /// <summary>Whether the loss has GRPO's β·KL term (to the base); a schedule whose published loss has none refuses β &gt; 0.</summary>
+    public virtual bool HasKlTerm => true;
+
     /// <summary>Expert completions placed in each GRPO group beside the sampled ones (LUFFY: 1).</summary>
     public virtual int ExpertsPerGroup => 0;
 

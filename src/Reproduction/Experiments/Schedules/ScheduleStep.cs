@@ -39,6 +39,9 @@ public sealed class ScheduleStep
     /// <summary>[rows, C] 1 on completion tokens.</summary>
     public required Tensor CompletionMask { get; init; }
 
+    /// <summary>[rows, C] log-probabilities under the reference model (the base) when grpo beta &gt; 0, else null.</summary>
+    public Tensor? ReferenceLogps { get; init; }
+
     /// <summary>The demonstrations drawn from the SFT stream (or named by the plan).</summary>
     public required IReadOnlyList<SftExample> StreamDemos { get; init; }
 
@@ -70,7 +73,7 @@ public sealed class ScheduleStep
         torch.tensor(Enumerable.Range(0, Rows).Select(r => keep(r / GroupSize) ? 1f : 0f).ToArray(), device: CompletionMask.device);
 
     /// <summary>
-    /// The GRPO surrogate (the preset's loss type and clipping, <see cref="GrpoLoss"/>) over the rows <paramref name="rows"/>
+    /// The GRPO surrogate (the preset's loss type and clipping, plus β·KL to the base when β &gt; 0; <see cref="GrpoLoss"/>) over the rows <paramref name="rows"/>
     /// selects ([rows] 0/1; null: all), normalised by the selected rows' tokens; 0 when none is selected.
     /// </summary>
     public Tensor GrpoTerm(Tensor? rows = null)
@@ -81,7 +84,7 @@ public sealed class ScheduleStep
         if (tokens == 0) return (logps * 0).sum();
         long sequences = mask.sum(-1).gt(0).sum().item<long>();
         // The result's tensors belong to the step's dispose scope.
-        return GrpoLoss.Compute(new GrpoLossInputs(logps, null, null, Advantages, mask,
+        return GrpoLoss.Compute(new GrpoLossInputs(logps, null, ReferenceLogps, Advantages, mask,
             NumItemsInBatch: tokens, NumSequencesInBatch: sequences, NumRowsInBatch: sequences), Grpo).Loss;
     }
 }

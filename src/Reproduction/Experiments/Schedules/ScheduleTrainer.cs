@@ -46,6 +46,12 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
         if (ctx.SftTrain.Count > 0 && ctx.SftTrain.Count != ctx.RlTrain.Count)
             throw new ReproException($"schedule {schedule.Name}: {ctx.SftTrain.Count} demonstrations for {ctx.RlTrain.Count} RL prompts; each prompt needs its own demonstration");
         if (experts >= g) throw new ReproException($"schedule {schedule.Name}: {experts} expert completions leave no sampled one in groups of {g}");
+        if (Unsupported(ctx) is { } refused) throw new ReproException($"schedule {schedule.Name}: {refused}");
+        if (_grpo.Beta != 0 && !schedule.HasKlTerm)
+            throw new ReproException($"schedule {schedule.Name}: its published loss has no KL term, so grpo beta {_grpo.Beta} would be ignored (set beta 0)");
+        // β > 0: the KL term of the GRPO surrogate against the run's start (the base), as the GRPO trainer's reference model.
+        using var reference = _grpo.Beta != 0 ? ModelCopy.Frozen(model) : null;
+        _reference = reference;
         var prompts = new Stream(Seeds.Derive(seed, "frontier/prompts"), ctx.RlTrain.Count, $"schedule {schedule.Name}: no RL prompts to sample (the training split is empty)");
         var demos = new Stream(Seeds.Derive(seed, "frontier/demos"), ctx.SftTrain.Count, $"schedule {schedule.Name}: no demonstrations (the SFT data is empty)");
         var optimizers = new Dictionary<string, AdamW>();
@@ -97,6 +103,25 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
         }
     }
 
+    private Qwen3ForCausalLM? _reference;
+
+    /// <summary>
+    /// The GRPO settings the engine does not carry out, when set away from their defaults: refused with the reason rather
+    /// than ignored (the engine takes one update per step, on the prompts as given).
+    /// </summary>
+    public static string? Unsupported(StudyContext ctx)
+    {
+        var g = ctx.Preset.Grpo;
+        if (g.NumIterations != 1) return $"grpo num_iterations {g.NumIterations}: the schedule engine takes one update per step (set 1)";
+        if (g.GradientAccumulationSteps != 1) return $"grpo gradient_accumulation_steps {g.GradientAccumulationSteps}: the schedule engine takes each step's batch at once (set 1)";
+        if (g.MaskTruncatedCompletions) return "grpo mask_truncated_completions: not carried out by the schedule engine (set false)";
+        if (g.RewardWeights is not null) return "grpo reward_weights: the schedule engine scores with the one training reward (leave it out)";
+        int longest = ctx.RlTrain.Count == 0 ? 0 : ctx.RlTrain.Max(p => p.PromptIds.Length);
+        if (longest > g.MaxPromptLength)
+            return $"a training prompt has {longest} tokens, over grpo max_prompt_length {g.MaxPromptLength}: the schedule engine neither truncates nor filters prompts (raise max_prompt_length)";
+        return null;
+    }
+
     private AdamW NewOptimizer(string phase) => phase == "sft"
         ? new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), new AdamW.Options(_sft.AdamBeta1, _sft.AdamBeta2, _sft.AdamEpsilon, _sft.WeightDecay))
         : new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), new AdamW.Options(_grpo.AdamBeta1, _grpo.AdamBeta2, _grpo.AdamEpsilon, _grpo.WeightDecay));
@@ -145,6 +170,7 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
         var rewards = completions.Select((c, r) => reward.Score(ctx.Encoder.Decode(c), labels[r])).ToArray();
         if (rewards.Any(r => !double.IsFinite(r))) throw new ReproException($"schedule {schedule.Name}, step {j}: the training reward returned a non-finite value");
         Tensor advantages, mask;
+        Tensor? refLogps = null;
         Func<(Tensor, Tensor)> policy;
         if (rewards.Length > 0)
         {
@@ -159,6 +185,9 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
                 var (lp, ent) = RolloutBatch.CompletionLogps(model, ids, attention, positions, completionMask, width, _grpo.Temperature, withEntropy: true);
                 return (lp, ent!);
             };
+            if (_reference is not null)
+                using (torch.no_grad())
+                    refLogps = RolloutBatch.CompletionLogps(_reference, ids, attention, positions, completionMask, width, _grpo.Temperature, withEntropy: false).Logps;
         }
         else
         {
@@ -169,7 +198,7 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
         return new ScheduleStep
         {
             Step = j, TotalSteps = total, Grpo = _grpo, Phase = plan.Phase, Prompts = promptIndices, GroupSize = g, Rewards = rewards,
-            IsExpert = [.. isExpert], Advantages = advantages, CompletionMask = mask, StreamDemos = streamDemos,
+            IsExpert = [.. isExpert], Advantages = advantages, CompletionMask = mask, ReferenceLogps = refLogps, StreamDemos = streamDemos,
             PromptDemos = ctx.SftTrain.Count == 0 ? [] : promptIndices.Select(i => ctx.SftTrain[i]).ToList(),
             PolicyFn = policy,
             DemoFn = d => DemoLogps.Of(model, d, ctx.Encoder.PadId, _sft.MaxLength, _sft.CompletionOnlyLoss),

@@ -24,6 +24,9 @@ public sealed class Srft : Schedule
 
     public override int ExpertsPerGroup => 1;
 
+    /// <summary>The published loss has no KL term (`use_kl_loss=False`).</summary>
+    public override bool HasKlTerm => false;
+
     public override Grpo.GrpoOptions AdvantageOptions(Grpo.GrpoOptions grpo) => grpo with { ScaleRewards = Grpo.ScaleRewards.None };
 
     /// <summary>
