@@ -32,10 +32,9 @@ public static class FrontierCommand
         {
             if (parse.GetValue(existing) is { } runDir)
             {
-                if (ScheduleFrontierReport.LoadRuns(runDir) is { } scheduleRuns)
+                if (ScheduleFrontierReport.LoadRuns(runDir) is { } loaded)
                 {
-                    var p0 = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(runDir, ScheduleFrontierReport.JsonFile)))!["preset"]!.GetValue<string>();
-                    ScheduleFrontierReport.Write(ScheduleFrontierReport.Summarize(scheduleRuns), scheduleRuns, p0, runDir);
+                    ScheduleFrontierReport.Write(ScheduleFrontierReport.Summarize(loaded.Runs), loaded.Runs, loaded.Preset, runDir);
                     AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(runDir, ScheduleFrontierReport.JsonFile))}, {ScheduleFrontierReport.MarkdownFile} and {ScheduleFrontierReport.PngFile}");
                     return 0;
                 }

@@ -60,15 +60,12 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         Parallel.For(0, seeds.Count, options, i => bases[i] = LoadBase(ctx, metricsDir, seeds[i]));
         var runsA = new PipelineA?[seeds.Count];
         var runsB = new PipelineB?[seeds.Count];
-        int finished = 0, jobs = 2 * seeds.Count;
-        var jobsClock = Stopwatch.StartNew();
-        Parallel.For(0, jobs, options, j =>
+        var progress = new JobProgress(2 * seeds.Count, "pipelines");
+        Parallel.For(0, 2 * seeds.Count, options, j =>
         {
             if (j % 2 == 0) runsA[j / 2] = RunSftThenRl(ctx, grpo, bases[j / 2]!);
             else runsB[j / 2] = RunRlThenSft(ctx, grpo, bases[j / 2]!);
-            int count = Interlocked.Increment(ref finished);
-            var eta = TimeSpan.FromSeconds(jobsClock.Elapsed.TotalSeconds / count * (jobs - count));
-            Log($"{count}/{jobs} pipelines done, about {eta:mm\\:ss} left");
+            Log(progress.Finished());
         });
         var done = Enumerable.Range(0, seeds.Count).Select(i => Combine(ctx, bases[i]!, runsA[i]!, runsB[i]!)).ToList();
         int sftSteps = done[0].SftSteps, rlStepsA = done.Max(r => r.RlStepsA), rlStepsB = done.Max(r => r.RlStepsB);

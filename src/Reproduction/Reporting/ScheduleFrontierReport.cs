@@ -183,8 +183,8 @@ public static class ScheduleFrontierReport
         else if (File.Exists(png)) File.Delete(png);                      // no frontier is drawn from unequal budgets
     }
 
-    /// <summary>The runs of a schedule frontier's <see cref="JsonFile"/> (to summarise and draw again), or null when the file is a two-stage frontier's.</summary>
-    public static IReadOnlyList<ScheduleRun>? LoadRuns(string dir)
+    /// <summary>The preset and runs of a schedule frontier's <see cref="JsonFile"/> (to summarise and draw again), or null when the file is a two-stage frontier's.</summary>
+    public static (string Preset, IReadOnlyList<ScheduleRun> Runs)? LoadRuns(string dir)
     {
         var path = Path.Combine(dir, JsonFile);
         if (!File.Exists(path)) throw new ReproException($"{path}: not found (a frontier run folder holds {JsonFile})");
@@ -192,7 +192,8 @@ public static class ScheduleFrontierReport
         {
             var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path));
             if (node?["runs"] is not { } runs) return null;
-            return runs.Deserialize<List<ScheduleRun>>(Json) is { Count: > 0 } list ? list : throw new ReproException($"{path}: 'runs' is empty");
+            var list = runs.Deserialize<List<ScheduleRun>>(Json) is { Count: > 0 } l ? l : throw new ReproException($"{path}: 'runs' is empty");
+            return ((string?)node["preset"] ?? throw new ReproException($"{path}: no 'preset'"), list);
         }
         catch (JsonException e) { throw new ReproException($"{path}: not a frontier file ({e.Message})"); }
     }

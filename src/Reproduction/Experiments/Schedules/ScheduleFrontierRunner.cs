@@ -45,17 +45,14 @@ public sealed class ScheduleFrontierRunner(StudyPreset preset, IReadOnlyList<Sch
             Log($"seed {seeds[i]}: base: robust mean@1 {baseRuns[i].Robust:F3}, SFT-test CE {baseRuns[i].SftTestCe:F3}, greedy accuracy {baseRuns[i].GreedyAccuracy:P1}");
         });
         var runs = new ScheduleRun?[jobs];
-        int finished = 0;
-        var jobsClock = Stopwatch.StartNew();
+        var progress = new JobProgress(jobs, "jobs");
         Parallel.For(0, jobs, options, j =>
         {
             int i = j % seeds.Count;
             // A fresh instance per job: a schedule may keep state (ReLIFT's buffer); its name parses back to it.
             var schedule = ScheduleCatalog.Parse(schedules[j / seeds.Count].Name);
             runs[j] = RunOne(ctx, bases[i], schedule, seeds[i], metricsDir);
-            int done = Interlocked.Increment(ref finished);
-            var eta = TimeSpan.FromSeconds(jobsClock.Elapsed.TotalSeconds / done * (jobs - done));
-            Log($"{done}/{jobs} jobs done, about {eta:mm\\:ss} left");
+            Log(progress.Finished());
         });
         var all = baseRuns.Concat(runs.Select(r => r!)).ToList();
         ScheduleFrontierReport.Write(ScheduleFrontierReport.Summarize(all), all, preset.Name, outDir);

@@ -206,9 +206,14 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
     }
 
     /// <summary>An expert completion of training prompt i: its true label in the RL answer format the reward accepts (with the base recipe's thought).</summary>
-    private long[] ExpertCompletion(int i) =>
-        ctx.Encoder.Ids(LabelProbe.RlAnswer(ctx.Encoder, (ctx.Preset.Base ?? new BaseSpec()).Thoughts[0], ctx.Train[i].Label));
+    private long[] ExpertCompletion(int i)
+    {
+        if (_experts.TryGetValue(i, out var ids)) return ids;
+        return _experts[i] = ctx.Encoder.Ids(LabelProbe.RlAnswer(ctx.Encoder, (ctx.Preset.Base ?? new BaseSpec()).Thoughts[0], ctx.Train[i].Label));
+    }
 
+    /// <summary>Expert completions already encoded, by training index (each is tokenized once per run).</summary>
+    private readonly Dictionary<int, long[]> _experts = [];
     /// <summary>An endless stream of indices: a seeded permutation per epoch, taken in order.</summary>
     private sealed class Stream(long seed, int count, string whenEmpty)
     {
