@@ -24,11 +24,12 @@ public static class StudyCommand
             var seedList = parse.GetValue(seeds) is { } s ? ParseSeeds(s) : p.Seeds;
             var dir = parse.GetValue(output) ?? Path.Combine("runs", $"{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             bool asJson = parse.GetValue(json);
-            var progress = ProgressLines.For(parse.GetValue(quiet), asJson);
+            var display = ProgressDisplay.For(parse.GetValue(quiet), asJson);
+            Action<string> progress = display.Log;
             progress($"repro study preset {p.Name}, seeds {string.Join(",", seedList)} → {dir}");
             progress(p.Description);
             if (parse.GetValue(parallel) is < 1) throw new ReproException("--parallel: must be at least 1");
-            var report = new StudyRunner(p, dir, seedList, progress) { Parallelism = parse.GetValue(parallel) }.Run();
+            var report = display.Run(() => new StudyRunner(p, dir, seedList, progress) { Parallelism = parse.GetValue(parallel) }.Run());
             var effects = new JsonArray();
             foreach (var effect in Reporting.StageEffect.All)
             {

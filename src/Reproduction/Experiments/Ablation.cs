@@ -120,6 +120,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
         var done = new List<int>();
         RunReport? report = null;
         var rlSteps = variants.ToDictionary(v => v.Id, _ => grpo.MaxSteps);
+        var progress = new JobProgress(seeds.Count * variants.Count, "variants");
 
         foreach (var seed in seeds)
         {
@@ -127,6 +128,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
             Tracker? sftTracker = null;
             foreach (var v in variants)
             {
+                using var job = progress.Begin($"seed {seed} · {v.Id}");
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var reward = v.TrainingReward();
                 var options = grpo with { Beta = v.Beta };
@@ -161,6 +163,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
                 }
                 wall[v.Id] += clock.Elapsed.TotalSeconds;
                 report = Write(ctx, kind, [.. done, seed], sftSteps, rlSteps, curves, wall);   // after every variant: a stopped run keeps what it measured
+                Log(progress.Finished());
             }
             done.Add(seed);
         }

@@ -63,6 +63,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         var progress = new JobProgress(2 * seeds.Count, "pipelines");
         Parallel.For(0, 2 * seeds.Count, options, j =>
         {
+            using var job = progress.Begin($"seed {seeds[j / 2]} · {(j % 2 == 0 ? "SFT-then-RL" : "RL-then-SFT")}");
             if (j % 2 == 0) runsA[j / 2] = RunSftThenRl(ctx, grpo, bases[j / 2]!);
             else runsB[j / 2] = RunRlThenSft(ctx, grpo, bases[j / 2]!);
             Log(progress.Finished());

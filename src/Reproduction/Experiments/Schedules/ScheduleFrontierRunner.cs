@@ -51,6 +51,7 @@ public sealed class ScheduleFrontierRunner(StudyPreset preset, IReadOnlyList<Sch
             int i = j % seeds.Count;
             // A fresh instance per job: a schedule may keep state (ReLIFT's buffer); its name parses back to it.
             var schedule = ScheduleCatalog.Parse(schedules[j / seeds.Count].Name);
+            using var job = progress.Begin($"seed {seeds[i]} · {schedule.Name}");
             runs[j] = RunOne(ctx, bases[i], schedule, seeds[i], metricsDir);
             Log(progress.Finished());
         });
