@@ -47,8 +47,10 @@ public sealed class Theorem31Properties
         Prop.ForAll(Generators.Instances(Theorem31Statements.EqualityIff), g =>
         {
             var i = g.Value;
-            if (Theorem31Statements.EqualityIff.Evaluate(i)["constant"] == 0) return;
-            foreach (var x in i.Q.Support) Assert.True(Divergence.TotalVariation(i.RlCheckpoint, i.SftCheckpoint, x) <= Tolerances.Relative);
+            return Prop.When(Theorem31Statements.EqualityIff.Evaluate(i)["constant"] != 0, () =>
+            {
+                foreach (var x in i.Q.Support) Assert.True(Divergence.TotalVariation(i.RlCheckpoint, i.SftCheckpoint, x) <= Tolerances.Relative);
+            });
         });
 
     /// <summary>Data on the reward argmax is an equality case of the iff: r is constant (= its maximum) on supp p_D, so C1 = 0 under (10).</summary>
