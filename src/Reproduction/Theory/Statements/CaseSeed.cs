@@ -46,4 +46,18 @@ public sealed record Population<T>(IReadOnlyList<(T Instance, CaseEvaluation Eva
 
     /// <summary>How many drawn instances have a non-zero tally.</summary>
     public int Count(string tally) => Drawn.Count(d => d.Evaluation[tally] != 0);
+
+    /// <summary>The fraction of drawn instances with a non-zero tally.</summary>
+    public double Share(string tally) => (double)Count(tally) / Drawn.Count;
+
+    /// <summary>A statistical claim: the tally is non-zero in at least <paramref name="required"/> of the drawn instances.</summary>
+    public CaseEvaluation RequireShare(string tally, double required, string name, Func<double, string> describe)
+    {
+        var (successes, n) = (Count(tally), Drawn.Count);
+        return new CaseEvaluation().Fraction(name, successes, n, required, () => describe((double)successes / n));
+    }
+
+    /// <summary>A premise the run must have met somewhere: the tally summed over the drawn instances is positive (margin: the sum).</summary>
+    public CaseEvaluation RequireSome(string tally, string name, string describe) =>
+        new CaseEvaluation().Less(name, 0, Sum(tally), () => describe);
 }

@@ -43,7 +43,7 @@ public static class ClosedFormStatements
             var ((q, refPolicy, r, beta), pi) = (i.Case, i.Pi);
             var pStar = i.Case.PStar;
             var best = RewardObjective.JBeta(q, pStar, r, beta, refPolicy);
-            var value = beta * q.Expect(x => GibbsOptimum.LogZ(refPolicy, r, beta, x));
+            var value = GibbsOptimum.OptimalValue(q, refPolicy, r, beta);
             return new CaseEvaluation()
                 .Equal("J_β(p*) = β·E_q log Z_β", best, value, () => $"J_beta(p*)={best} vs beta·E log Z={value}", r.RMax)
                 .AtMost("J_β(π) ≤ J_β(p*)", RewardObjective.JBeta(q, pi, r, beta, refPolicy), best, () => $"pi={pi} beats p*={pStar}", r.RMax);

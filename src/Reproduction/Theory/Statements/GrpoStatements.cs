@@ -53,12 +53,8 @@ public static class GrpoStatements
             var e = new CaseEvaluation().Less("0 < ΔL (the SFT loss rises)", 0, dl, () => $"SFT loss did not rise (ΔL={dl}, ΔJ={dj}): {i}");
             return dl > 0 && dj > 0 ? e.Count("both rose") : e;
         },
-        Conclude = p =>
-        {
-            var (both, n) = (p.Count("both rose"), p.Drawn.Count);
-            return new CaseEvaluation().Fraction("ΔL > 0 and ΔJ > 0 together in ≥ 90%", both, n, RequiredFraction, () => $"reward and SFT loss rose together in only {(double)both / n:P0}");
-        },
-        Note = p => $"{p.Drawn.Count} instances, 60 GRPO steps (G=8, 4 prompts/step, lr 0.5, clip 0.2, k3 β=0.05, seeds 1000+); ΔL > 0 and ΔJ > 0 together in {(double)p.Count("both rose") / p.Drawn.Count:P0}",
+        Conclude = p => p.RequireShare("both rose", RequiredFraction, "ΔL > 0 and ΔJ > 0 together in ≥ 90%", f => $"reward and SFT loss rose together in only {f:P0}"),
+        Note = p => $"{p.Drawn.Count} instances, 60 GRPO steps (G=8, 4 prompts/step, lr 0.5, clip 0.2, k3 β=0.05, seeds 1000+); ΔL > 0 and ΔJ > 0 together in {p.Share("both rose"):P0}",
     };
 
     /// <summary>
@@ -94,12 +90,8 @@ public static class GrpoStatements
             var e = new CaseEvaluation();
             return jSft < jRl ? e.Count("dropped") : e;
         },
-        Conclude = p =>
-        {
-            var (dropped, n) = (p.Count("dropped"), p.Drawn.Count);
-            return new CaseEvaluation().Fraction("J dropped in ≥ 90% of runs", dropped, n, RequiredFraction, () => $"J dropped in only {(double)dropped / n:P0} of runs");
-        },
-        Note = p => $"{p.Drawn.Count} instances, 150 GRPO steps without KL then 30 SFT steps (lr 0.5); J dropped in {(double)p.Count("dropped") / p.Drawn.Count:P0}. Contrast thm41-as-stated (ii),(iv): SFT on argmax data raises J",
+        Conclude = p => p.RequireShare("dropped", RequiredFraction, "J dropped in ≥ 90% of runs", f => $"J dropped in only {f:P0} of runs"),
+        Note = p => $"{p.Drawn.Count} instances, 150 GRPO steps without KL then 30 SFT steps (lr 0.5); J dropped in {p.Share("dropped"):P0}. Contrast thm41-as-stated (ii),(iv): SFT on argmax data raises J",
     };
 
     public static IEnumerable<TheoremStatement> All => [SftThenRlDynamics, RlThenSftDynamics];

@@ -57,7 +57,7 @@ public static class SpeculativeStatements
         {
             var (q, refPolicy, r, beta) = g;
             var e = new CaseEvaluation();
-            var jStar = beta * q.Expect(x => GibbsOptimum.LogZ(refPolicy, r, beta, x)); // J_β(p*), §3.3
+            var jStar = GibbsOptimum.OptimalValue(q, refPolicy, r, beta); // J_β(p*), §3.3
             var eta = SafeStep(beta, Math.Max(r.RMax, 1e-3));
             var trajectory = new List<(double GradNormSquared, double Gap)>();
             KlRegularisedAscent.Run(q, refPolicy, r, beta, new GradientOptions(eta, 300), (_, pi) =>
@@ -177,7 +177,7 @@ public static class SpeculativeStatements
             return e.Count("decreased").Criterion("L_S fell ⇒ ⟨∇L_S,∇J⟩ < 0, L_S > L_S*, not at the optimum", -inner, inner < 0 && loss > lStar && !atOptimum,
                 () => $"RL step lowered L_S with ⟨∇L_S,∇J⟩={inner}, gap={loss - lStar}, at optimum={atOptimum}");
         },
-        Conclude = p => new CaseEvaluation().Less("an RL step lowered L_S somewhere", 0, p.Count("decreased"), () => "no RL step lowered the SFT loss: the implication was never exercised"),
+        Conclude = p => p.RequireSome("decreased", "an RL step lowered L_S somewhere", "no RL step lowered the SFT loss: the implication was never exercised"),
         Note = p => $"RL steps lowered L_S in {p.Count("decreased")}/{p.RequestedCases} draws, always with an SFT gap and a negative inner product (L_S is convex in logits)",
     };
 

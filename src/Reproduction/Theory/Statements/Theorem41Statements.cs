@@ -98,7 +98,7 @@ public static class Theorem41Statements
                 .AtMost("β·a ≤ J_β(p₁) − J_β(p₂)", i.Beta * a, drop, () => $"drop {drop} < beta·a, a = {a}: {i}", i.R.RMax + i.Beta)
                 .AtMost("J_β(p₁) − J_β(p₂) ≤ β·A", drop, i.Beta * upper, () => $"drop {drop} > beta·A, A = {upper}: {i}", i.R.RMax + i.Beta);
         },
-        Conclude = p => new CaseEvaluation().Less("Assumption 3 held somewhere", 0, p.Count("assumed"), () => "Assumption 3 never held: the bracket was never checked"),
+        Conclude = p => p.RequireSome("assumed", "Assumption 3 held somewhere", "Assumption 3 never held: the bracket was never checked"),
         Note = p => $"Assumption 3 held for {p.Count("assumed")}/{p.RequestedCases} intervals; so C₂ = β·a is a theorem for the regularised objective J_β, not for J",
     };
 
@@ -145,7 +145,7 @@ public static class Theorem41Statements
             }
             return e;
         },
-        Conclude = p => new CaseEvaluation().Less("a check point fell inside the ball", 0, p.Sum("concluded"), () => "no check point fell inside the ball: the check was vacuous"),
+        Conclude = p => p.RequireSome("concluded", "a check point fell inside the ball", "no check point fell inside the ball: the check was vacuous"),
         Note = p => $"hypothesis held (λ > 0) on {p.Count("hypothesis")}/{p.RequestedCases} estimation samples; conclusion checked at {p.Sum("concluded")} independent points",
     };
 
