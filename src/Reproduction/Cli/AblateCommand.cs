@@ -10,7 +10,7 @@ public static class AblateCommand
 {
     public static Command Create()
     {
-        var kind = new Option<string>("--kind") { Description = "reward (strict vs label-only), beta (KL sweep) or schedule (orders, interleaved:K, joint:LAMBDA)", Required = true };
+        var kind = new Option<string>("--kind") { Description = "reward (strict vs label-only), beta (KL sweep) or schedule (the two orders, or any schedule of `repro frontier --help`: interleaved:K, joint:LAMBDA, …)", Required = true };
         var preset = new Option<string>("--preset") { Description = "Preset name or path", DefaultValueFactory = _ => "tiny" };
         var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds (default: the preset's)" };
         var output = new Option<string?>("--out") { Description = "Run folder (default runs/ablate-<kind>-<preset>-<UTC time>)" };
@@ -21,17 +21,19 @@ public static class AblateCommand
         var cmd = new Command("ablate", "Ablations of SFT-then-RL: the training reward, the KL coefficient, and schedules that do not decouple")
             { kind, preset, seeds, output, betas, schedules, noBridge };
         bridge.AddTo(cmd);
+        var cache = CacheArguments.Create();
+        cache.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             var p = StudyPreset.Load(parse.GetValue(preset)!);
             var k = parse.GetValue(kind)!;
             var seedList = parse.GetValue(seeds) is { } s ? StudyCommand.ParseSeeds(s) : p.Seeds;
             var betaList = parse.GetValue(betas) is { } b ? b.Split(',').Select(x => double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 ? v : throw new ReproException($"--betas: '{x}' is not a non-negative number")).ToList() : null;
-            var scheduleList = parse.GetValue(schedules) is { } sc ? sc.Split(',').Select(Schedule.Parse).ToList() : null;
+            var scheduleList = parse.GetValue(schedules) is { } sc ? sc.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList() : null;
             var variants = AblationRunner.Variants(k, betaList, scheduleList);
             var dir = parse.GetValue(output) ?? Path.Combine("runs", $"ablate-{k}-{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             AnsiConsole.MarkupLine($"[bold]repro ablate[/] {Markup.Escape(k)}: {Markup.Escape(string.Join(", ", variants.Select(v => v.Id)))} on preset [cyan]{Markup.Escape(p.Name)}[/], seeds {string.Join(",", seedList)} → {Markup.Escape(dir)}");
-            new AblationRunner(p, k, variants, dir, seedList, bridge.Get(parse, force: !parse.GetValue(noBridge)), line => AnsiConsole.MarkupLine(Markup.Escape(line))).Run();
+            new AblationRunner(p, k, variants, dir, seedList, bridge.Get(parse, force: !parse.GetValue(noBridge)), line => AnsiConsole.MarkupLine(Markup.Escape(line))) { CacheDir = cache.Get(parse) }.Run();
             AnsiConsole.WriteLine(File.ReadAllText(Path.Combine(dir, AblationRunner.MarkdownFile)));
             return 0;
         });
