@@ -9,8 +9,8 @@ namespace Reproduction.Experiments.Pipelines;
 /// The shared-prefix checkpoint cache: ROOT/KEY/ holds the model at the end of a pipeline prefix (model/), its
 /// <see cref="PrefixState"/> (state.json), the key's preimage (key.json: what made it, which hashes to KEY) and SHA256SUMS
 /// over every file. An entry is written into a temporary sibling and renamed into place (<see cref="AtomicFile.WriteFolder"/>),
-/// so a reader sees a whole entry or none; of two runs storing the same key, one rename wins and the other keeps the
-/// winner's entry. An entry that fails its checks (a file missing, a hash mismatch) is reported and rebuilt, never used.
+/// so a reader sees a whole entry or none; of two runs storing the same key, the first rename wins and the other discards
+/// its copy and keeps the winner's entry (never replacing an intact entry a reader may be loading). An entry that fails its checks (a file missing, a hash mismatch) is reported and rebuilt, never used.
 /// </summary>
 public sealed class StageCache(string root, Action<string> log)
 {
@@ -77,20 +77,27 @@ public sealed class StageCache(string root, Action<string> log)
         try
         {
             Directory.CreateDirectory(Root);
-            AtomicFile.WriteFolder(dir, tmp =>
+            if (Directory.Exists(dir) && !Intact(dir, key))
+            {
+                // A damaged entry: moved aside (one rename, so a reader never sees it half-deleted), then removed.
+                var aside = Path.Combine(Root, $".{key}{AtomicFile.TempMarker}damaged-{Guid.NewGuid():N}");
+                try { Directory.Move(dir, aside); Directory.Delete(aside, recursive: true); }
+                catch (IOException) { }                                                  // another run moved it first
+            }
+            bool stored = AtomicFile.TryCreateFolder(dir, tmp =>
             {
                 writeModel(Directory.CreateDirectory(Path.Combine(tmp, ModelFolder)).FullName);
                 File.WriteAllText(Path.Combine(tmp, StateFile), state.ToJson());
                 File.WriteAllText(Path.Combine(tmp, KeyFile), preimage.ToJsonString());
                 WriteSums(tmp);
-            }, overwrite: Directory.Exists(dir) && !Intact(dir, key));
-            log($"stored stage {what} (key {Short(key)}) in the cache {Root}");
+            });
+            log(stored
+                ? $"stored stage {what} (key {Short(key)}) in the cache {Root}"
+                : $"stage {what} (key {Short(key)}): another run stored it first; keeping its entry");
         }
         catch (Exception e) when (e is ReproException or IOException or UnauthorizedAccessException)
         {
-            log(Intact(dir, key)
-                ? $"stage {what} (key {Short(key)}): another run stored it first; keeping its entry"
-                : $"could not store stage {what} (key {Short(key)}) in the cache: {e.Message}");
+            log($"could not store stage {what} (key {Short(key)}) in the cache: {e.Message}");
         }
     }
 
