@@ -11,7 +11,7 @@ public static class AblateCommand
 {
     public static Command Create()
     {
-        var kind = new Option<string>("--kind") { Description = "reward (strict vs label-only), beta (KL sweep) or schedule (orders, interleaved:K, joint:LAMBDA)", Required = true };
+        var kind = new Option<string>("--kind") { Description = "reward (strict vs label-only), beta (KL sweep) or schedule (the two orders, or any schedule of `repro frontier --help`: interleaved:K, joint:LAMBDA, …)", Required = true };
         var preset = new Option<string>("--preset") { Description = "Preset name or path", DefaultValueFactory = _ => "tiny" };
         var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds (default: the preset's)" };
         var output = new Option<string?>("--out") { Description = "Run folder (default runs/ablate-<kind>-<preset>-<UTC time>)" };
@@ -24,20 +24,22 @@ public static class AblateCommand
         var cmd = new Command("ablate", "Ablations of SFT-then-RL: the training reward, the KL coefficient, and schedules that do not decouple")
             { kind, preset, seeds, output, betas, schedules, noBridge, quiet, json };
         bridge.AddTo(cmd);
+        var cache = CacheArguments.Create();
+        cache.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             var p = StudyPreset.Load(parse.GetValue(preset)!);
             var k = parse.GetValue(kind)!;
             var seedList = parse.GetValue(seeds) is { } s ? StudyCommand.ParseSeeds(s) : p.Seeds;
             var betaList = parse.GetValue(betas) is { } b ? b.Split(',').Select(x => double.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 ? v : throw new ReproException($"--betas: '{x}' is not a non-negative number")).ToList() : null;
-            var scheduleList = parse.GetValue(schedules) is { } sc ? sc.Split(',').Select(Schedule.Parse).ToList() : null;
+            var scheduleList = parse.GetValue(schedules) is { } sc ? sc.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList() : null;
             var variants = AblationRunner.Variants(k, betaList, scheduleList);
             var dir = parse.GetValue(output) ?? Path.Combine("runs", $"ablate-{k}-{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             bool asJson = parse.GetValue(json), silent = parse.GetValue(quiet);
             var display = ProgressDisplay.For(silent, asJson);
             display.Log($"repro ablate {k}: {string.Join(", ", variants.Select(v => v.Id))} on preset {p.Name}, seeds {string.Join(",", seedList)} → {dir}");
             var options = bridge.Get(parse, force: !parse.GetValue(noBridge));
-            display.Run(() => new AblationRunner(p, k, variants, dir, seedList, options, display.Log).Run());
+            display.Run(() => new AblationRunner(p, k, variants, dir, seedList, options, display.Log) { CacheDir = cache.Get(parse) }.Run());
             var table = Path.Combine(dir, AblationRunner.MarkdownFile);
             if (asJson)
             {

@@ -135,10 +135,13 @@ public static class TaskSetup
     /// <summary>A loadable model folder (config, generation config, weights, vocabulary subset), written atomically.</summary>
     public static void SaveModel(Qwen3ForCausalLM model, ColaTaskEncoder encoder, string folder)
     {
-        AtomicFile.WriteFolder(folder, tmp =>
-        {
-            CheckpointFolder.WriteContents(tmp, model.Config.ToJson(), model.GenerationConfig.ToJson(), model.NamedWeights());
-            encoder.Subset?.Save(tmp);
-        }, overwrite: true);
+        AtomicFile.WriteFolder(folder, tmp => WriteModel(model, encoder, tmp), overwrite: true);
+    }
+
+    /// <summary>The files of <see cref="SaveModel"/>, into an existing (temporary) folder.</summary>
+    public static void WriteModel(Qwen3ForCausalLM model, ColaTaskEncoder encoder, string folder)
+    {
+        CheckpointFolder.WriteContents(folder, model.Config.ToJson(), model.GenerationConfig.ToJson(), model.NamedWeights());
+        encoder.Subset?.Save(folder);
     }
 }

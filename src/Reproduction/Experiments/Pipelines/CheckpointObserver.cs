@@ -1,0 +1,10 @@
+using Reproduction.Qwen3;
+
+namespace Reproduction.Experiments.Pipelines;
+
+/// <summary>A loadable model folder at every stage end: FOLDER(pipeline)/after-STAGE (written atomically).</summary>
+public sealed class CheckpointObserver(StudyContext ctx, Func<PipelineSpec, string> folderOf) : IPipelineObserver
+{
+    public void OnStageEnd(PipelineSpec pipeline, int stage, StageResult result, Qwen3ForCausalLM model) =>
+        TaskSetup.SaveModel(model, ctx.Encoder, Path.Combine(folderOf(pipeline), $"after-{pipeline.Stages[stage].Name}"));
+}
