@@ -37,7 +37,7 @@ public sealed class StageKeyTests
             var type = Nullable.GetUnderlyingType(prop.PropertyType) ?? prop.PropertyType;
             object?[] candidates = type switch
             {
-                _ when type == typeof(double) => [value is double d ? d * 0.5 + 0.25 : 0.5, value is double e ? e + 1 : 1.0, value is null ? 0.5 : null],
+                _ when type == typeof(double) => [value is double d ? d * 0.5 + 0.25 : 0.5, value is double e ? e + 1 : 1.0, value is null ? 0.5 : null, value is null ? 2.0 : null],
                 _ when type == typeof(int) => [value is int i ? i + 1 : 1, value is int j && j > 1 ? j - 1 : 2, value is null ? 3 : null],
                 _ when type == typeof(long) => [value is long l ? l + 1 : 1L, value is null ? 3L : null],
                 _ when type == typeof(bool) => [!(value as bool? ?? false), value is null ? true : null],
