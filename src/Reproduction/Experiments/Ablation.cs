@@ -137,7 +137,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
         {
             var engine = new PipelineEngine(ctx, Log)
             {
-                Cache = CacheDir is null ? null : new StageCache(CacheDir, Log),
+                Cache = CacheDir is null ? null : new StageCache(CacheDir, Log), ProgressLabel = "pipelines",
                 Observers = [new BridgeObserver(ctx), writer],
             };
             engine.Run([.. seeds.SelectMany(seed => variants.Select(v => Pipeline(preset, v, seed)))], BaseOf);

@@ -56,7 +56,7 @@ public sealed class JsonOutputTests : IDisposable
         var written = JsonNode.Parse(File.ReadAllText(Path.Combine(run, AblationRunner.JsonFile)))!;
         Assert.True(JsonNode.DeepEquals(written["variants"], document["variants"]));
         Assert.Equal(["beta=0"], document["variants"]!.AsArray().Select(v => (string)v!["variant"]!));
-        Assert.Contains("1/1 variants done", console.Error.ToString());
+        Assert.Contains("1/1 pipelines done", console.Error.ToString());
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public static class StudyReference
     }
 
     /// <summary>Equal JSON, or a failure naming the first path whose value differs.</summary>
-    private static void Same(JsonNode expected, JsonNode actual, string path)
+    private static void Same(JsonNode? expected, JsonNode? actual, string path)
     {
         switch (expected)
         {
@@ -46,15 +46,16 @@ public static class StudyReference
                 var a = Assert.IsType<JsonObject>(actual, exactMatch: false);
                 Assert.True(o.Select(kv => kv.Key).Order().SequenceEqual(a.Select(kv => kv.Key).Order()),
                     $"{path}: keys {string.Join(",", o.Select(kv => kv.Key))} expected, got {string.Join(",", a.Select(kv => kv.Key))}");
-                foreach (var (key, value) in o) Same(value!, a[key]!, $"{path}.{key}");
+                foreach (var (key, value) in o) Same(value, a[key], $"{path}.{key}");
                 break;
             case JsonArray arr:
                 var b = Assert.IsType<JsonArray>(actual, exactMatch: false);
                 Assert.True(arr.Count == b.Count, $"{path}: {arr.Count} items expected, got {b.Count}");
-                for (int i = 0; i < arr.Count; i++) Same(arr[i]!, b[i]!, $"{path}[{i}]");
+                for (int i = 0; i < arr.Count; i++) Same(arr[i], b[i], $"{path}[{i}]");
                 break;
             default:
-                Assert.True(expected.ToJsonString() == actual.ToJsonString(), $"{path}: {expected.ToJsonString()} expected, got {actual.ToJsonString()}");
+                string e = expected?.ToJsonString() ?? "null", g = actual?.ToJsonString() ?? "null";
+                Assert.True(e == g, $"{path}: {e} expected, got {g}");
                 break;
         }
     }
