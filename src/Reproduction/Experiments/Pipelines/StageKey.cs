@@ -56,7 +56,8 @@ public static class StageKey
         foreach (var (name, tensor) in model.NamedWeights())
         {
             hash.AppendData(Encoding.UTF8.GetBytes($"{name}|{tensor.dtype}|{string.Join(",", tensor.shape)}|"));
-            using var c = tensor.detach().cpu().contiguous();
+            using var scope = torch.NewDisposeScope();
+            var c = tensor.detach().cpu().contiguous();
             if (c.NumberOfElements > 0) hash.AppendData(c.bytes);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
