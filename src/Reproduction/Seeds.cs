@@ -19,6 +19,9 @@ public static class Seeds
         return (int)(BitConverter.ToUInt32(hash, 0) & 0x7fff_ffff);
     }
 
+    /// <summary>The stream of a base recipe's probe sentences, apart from its corpus stream <paramref name="corpusSeed"/>.</summary>
+    public static ulong BaseProbe(ulong corpusSeed) => (ulong)Derive(unchecked((int)corpusSeed), "base/probe-sentences");
+
     /// <summary>GRPO's rollout generator at a step: a pure function of (trainer seed, step), so resuming replays the same samples.</summary>
     public static ulong GrpoRollout(int trainerSeed, long step) => (ulong)trainerSeed * 1_000_003UL + (ulong)step;
 

@@ -23,6 +23,17 @@ public static class BaseModelRecipe
         return fresh.TrainExamples.Where(e => !taken.Contains(e.Sentence)).Take(spec.CorpusSize).ToArray();
     }
 
+    /// <summary>
+    /// The probe of a <see cref="BaseExtension"/>: <paramref name="count"/> fresh grammar sentences from their own stream,
+    /// none of <paramref name="exclude"/> (the corpus, the study's train and test sentences).
+    /// </summary>
+    public static IReadOnlyList<ColaExample> ProbeSentences(BaseSpec spec, DataSpec data, IEnumerable<ColaExample> exclude, int count)
+    {
+        var taken = exclude.Select(e => e.Sentence).ToHashSet(StringComparer.Ordinal);
+        var fresh = SyntheticColaGenerator.Generate(data.Synthetic(Seeds.BaseProbe(spec.CorpusSeed), count + taken.Count, 0));
+        return fresh.TrainExamples.Where(e => !taken.Contains(e.Sentence)).Take(count).ToArray();
+    }
+
     /// <summary>One phase's answers, one per sentence, labels and formats drawn from <paramref name="seed"/>.</summary>
     public static IReadOnlyList<SftExample> Corpus(ColaTaskEncoder encoder, IReadOnlyList<ColaExample> sentences, BaseSpec spec, BasePhase phase, ulong seed)
     {

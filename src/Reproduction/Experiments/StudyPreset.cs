@@ -54,6 +54,9 @@ public sealed record BaseSpec
     [JsonPropertyName("thoughts")] public IReadOnlyList<string> Thoughts { get; init; } = ["I check the words.", "Let me read it again.", "I look at the verb."];
     [JsonPropertyName("phases")] public IReadOnlyList<BasePhase> Phases { get; init; } = [];
 
+    /// <summary>Rounds of more phases while the base does not yet know the grammar (<see cref="BaseExtension"/>); none when absent.</summary>
+    [JsonPropertyName("extension"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public BaseExtension? Extension { get; init; }
+
     public int Steps => Phases.Sum(p => p.Steps);
 
     public BaseSpec Validated(string where)
@@ -63,17 +66,45 @@ public sealed record BaseSpec
         Require(HybridFraction is >= 0 and <= 1, "hybrid_fraction", $"must be in [0, 1], got {HybridFraction}");
         Require(Thoughts.Count > 0 && Thoughts.All(t => !string.IsNullOrWhiteSpace(t)), "thoughts", "must be a non-empty list of non-empty strings");
         Require(Phases.Count > 0, "phases", "must list at least one pre-training phase");
-        for (int i = 0; i < Phases.Count; i++)
+        void Check(IReadOnlyList<BasePhase> phases, string name)
         {
-            var p = Phases[i];
-            Require(p.Steps > 0, $"phases[{i}].steps", $"must be positive, got {p.Steps}");
-            Require(p.LearningRate > 0 && double.IsFinite(p.LearningRate), $"phases[{i}].learning_rate", $"must be positive, got {p.LearningRate}");
-            Require(p.BatchSize > 0, $"phases[{i}].batch_size", $"must be positive, got {p.BatchSize}");
-            Require(p.LabelAccuracy is >= 0 and <= 1, $"phases[{i}].label_accuracy", $"must be in [0, 1], got {p.LabelAccuracy}");
-            Require(p.WarmupRatio is >= 0 and < 1, $"phases[{i}].warmup_ratio", $"must be in [0, 1), got {p.WarmupRatio}");
+            for (int i = 0; i < phases.Count; i++)
+            {
+                var p = phases[i];
+                Require(p.Steps > 0, $"{name}[{i}].steps", $"must be positive, got {p.Steps}");
+                Require(p.LearningRate > 0 && double.IsFinite(p.LearningRate), $"{name}[{i}].learning_rate", $"must be positive, got {p.LearningRate}");
+                Require(p.BatchSize > 0, $"{name}[{i}].batch_size", $"must be positive, got {p.BatchSize}");
+                Require(p.LabelAccuracy is >= 0 and <= 1, $"{name}[{i}].label_accuracy", $"must be in [0, 1], got {p.LabelAccuracy}");
+                Require(p.WarmupRatio is >= 0 and < 1, $"{name}[{i}].warmup_ratio", $"must be in [0, 1), got {p.WarmupRatio}");
+            }
+        }
+        Check(Phases, "phases");
+        if (Extension is { } e)
+        {
+            Require(e.UntilProbeAuc is > 0 and <= 1, "extension.until_probe_auc", $"must be in (0, 1], got {e.UntilProbeAuc}");
+            Require(e.ProbeSize is > 0 and <= 10_000, "extension.probe_size", $"must be in 1..10000, got {e.ProbeSize}");
+            Require(e.MaxRounds is > 0 and <= 20, "extension.max_rounds", $"must be in 1..20, got {e.MaxRounds}");
+            Require(e.Phases.Count > 0, "extension.phases", "must list the phases of a round");
+            Check(e.Phases, "extension.phases");
         }
         return this;
     }
+}
+
+/// <summary>
+/// More pre-training for a base that has not yet learnt the grammar: after the recipe's phases, how well the label's
+/// probability (RL prompt, first thought) ranks acceptable above unacceptable sentences, its AUC, is measured on
+/// probe_size fresh grammar sentences (none of the corpus, the study's train or test sentences); while it is below
+/// until_probe_auc, a round of the listed phases runs (each with its own schedule and seed), at most max_rounds rounds.
+/// The AUC, not the argmax accuracy, is the bar: the calibration phase moves the threshold on purpose, not the ranking. A base that already meets the bar gets no round: its weights are those
+/// of the phases alone. The study's test sentences never decide a round.
+/// </summary>
+public sealed record BaseExtension
+{
+    [JsonPropertyName("until_probe_auc")] public double UntilProbeAuc { get; init; }
+    [JsonPropertyName("probe_size")] public int ProbeSize { get; init; } = 600;
+    [JsonPropertyName("max_rounds")] public int MaxRounds { get; init; } = 3;
+    [JsonPropertyName("phases")] public IReadOnlyList<BasePhase> Phases { get; init; } = [];
 }
 
 /// <summary>One pre-training phase of the base recipe: steps of AdamW (cosine schedule) on answers whose label is true with probability label_accuracy.</summary>

@@ -101,25 +101,44 @@ public static class TaskSetup
     {
         var (_, test) = LoadData(preset.Data);
         var sentences = BaseModelRecipe.Sentences(spec, preset.Data, train.Concat(test));
-        for (int i = 0; i < spec.Phases.Count; i++)
+        void Run(BasePhase phase, string purpose, string label)
         {
-            var phase = spec.Phases[i];
-            int phaseSeed = Seeds.Derive(seed, $"base/phase-{i}");
+            int phaseSeed = Seeds.Derive(seed, purpose);
             var corpus = BaseModelRecipe.Corpus(encoder, sentences, spec, phase, (ulong)phaseSeed);
             var options = new SftOptions
             {
                 MaxSteps = phase.Steps, LearningRate = phase.LearningRate, PerDeviceTrainBatchSize = phase.BatchSize, GradientAccumulationSteps = 1,
                 WarmupRatio = phase.WarmupRatio, LrSchedulerType = "cosine", EvalSteps = 0, Seed = phaseSeed, MaxLength = preset.Sft.MaxLength,
             };
-            var metrics = metricsDir is null ? null : MetricsLog.InRunFolder(metricsDir, $"seed-{seed}-base-{(phase.Name.Length > 0 ? phase.Name : $"phase-{i}")}.jsonl");
-            new SftTrainer(model, options, corpus, null, encoder.PadId)
-            {
-                Metrics = metrics, ProgressStage = $"base {(phase.Name.Length > 0 ? phase.Name : $"phase {i}")}",
-            }.Train();
-            afterPhase?.Invoke(i, model);
-            log($"seed {seed}: base phase {i} '{phase.Name}' done ({phase.Steps} steps, label accuracy {phase.LabelAccuracy})");
+            var metrics = metricsDir is null ? null : MetricsLog.InRunFolder(metricsDir, $"seed-{seed}-base-{label.Replace(' ', '-')}.jsonl");
+            new SftTrainer(model, options, corpus, null, encoder.PadId) { Metrics = metrics, ProgressStage = $"base {label}" }.Train();
+            log($"seed {seed}: base {label} done ({phase.Steps} steps, label accuracy {phase.LabelAccuracy})");
         }
-        log($"seed {seed}: base model pre-trained ({spec.Steps} steps on {sentences.Count} fresh sentences, {model.Config.VocabSize}-token vocabulary, {model.parameters().Sum(p => p.numel()):N0} parameters)");
+        for (int i = 0; i < spec.Phases.Count; i++)
+        {
+            Run(spec.Phases[i], $"base/phase-{i}", spec.Phases[i].Name.Length > 0 ? spec.Phases[i].Name : $"phase {i}");
+            afterPhase?.Invoke(i, model);
+        }
+        int steps = spec.Steps;
+        if (spec.Extension is { } extension)
+        {
+            var probe = BaseModelRecipe.ProbeSentences(spec, preset.Data, train.Concat(test).Concat(sentences), extension.ProbeSize);
+            for (int round = 1; ; round++)
+            {
+                var belief = LabelProbe.Belief(model, encoder, probe, LabelProbe.Format.Rl, spec.Thoughts[0]);
+                bool more = belief.Auc < extension.UntilProbeAuc && round <= extension.MaxRounds;
+                log($"seed {seed}: base probe label AUC {belief.Auc:F3} (argmax accuracy {belief.ArgmaxAccuracy:P1}) on {probe.Count} fresh sentences, bar {extension.UntilProbeAuc:F3}: " +
+                    (belief.Auc >= extension.UntilProbeAuc ? "met" : more ? $"extension round {round} of at most {extension.MaxRounds}" : $"not met after {extension.MaxRounds} rounds"));
+                if (!more) break;
+                for (int j = 0; j < extension.Phases.Count; j++)
+                {
+                    var phase = extension.Phases[j];
+                    Run(phase, $"base/extension-{round}/phase-{j}", $"extension {round} {(phase.Name.Length > 0 ? phase.Name : $"phase {j}")}");
+                    steps += phase.Steps;
+                }
+            }
+        }
+        log($"seed {seed}: base model pre-trained ({steps} steps on {sentences.Count} fresh sentences, {model.Config.VocabSize}-token vocabulary, {model.parameters().Sum(p => p.numel()):N0} parameters)");
     }
 
     private static string ConfigJson(StudyPreset preset, ColaTaskEncoder encoder)

@@ -45,6 +45,25 @@ public sealed class BaseModelTests : IDisposable
         Assert.Equal(Path.Combine(ShippedBase.ShippedDirectory, "tiny", $"seed-{seed}"), folder);
     }
 
+    /// <summary>Rebuilding a shipped base runs no extension round: its label AUC on the recipe's probe sentences meets the bar.</summary>
+    [Fact]
+    public void Every_shipped_tiny_base_meets_its_recipes_extension_bar_so_a_rebuild_adds_no_round()
+    {
+        var preset = StudyPreset.Load("tiny");
+        var extension = preset.Base!.Extension!;
+        var ctx = new StudyContext(preset, _dir, null, _ => { });
+        var sentences = BaseModelRecipe.Sentences(preset.Base, preset.Data, ctx.Train.Concat(ctx.Test));
+        var probe = BaseModelRecipe.ProbeSentences(preset.Base, preset.Data, ctx.Train.Concat(ctx.Test).Concat(sentences), extension.ProbeSize);
+        Assert.Equal(extension.ProbeSize, probe.Count);
+        Assert.Empty(probe.Select(e => e.Sentence).Intersect(sentences.Concat(ctx.Test).Concat(ctx.Train).Select(e => e.Sentence)));
+        foreach (var seed in preset.Seeds)
+        {
+            using var model = Reproduction.Qwen3.Qwen3ForCausalLM.FromPretrained(ShippedBase.Find(preset, seed, out var why) ?? throw new InvalidOperationException(why));
+            var auc = LabelProbe.Belief(model, ctx.Encoder, probe, LabelProbe.Format.Rl, preset.Base.Thoughts[0]).Auc;
+            Assert.True(auc >= extension.UntilProbeAuc, $"seed {seed}: probe AUC {auc:F3} under the bar {extension.UntilProbeAuc}");
+        }
+    }
+
     [Fact]
     public void A_modified_weight_file_is_refused_with_an_error_naming_it()
     {
