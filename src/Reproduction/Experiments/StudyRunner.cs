@@ -93,7 +93,30 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
     /// <summary>One seed's two pipelines: their curves, stage lengths and mechanism entry.</summary>
     private sealed record SeedResult(int SftSteps, int RlStepsA, int RlStepsB, List<Curve> CeA, List<Curve> RewardB, JsonObject Mechanisms);
 
-    private sealed record SeedBase(int Seed, string Dir, Qwen3ForCausalLM Model, LabelBelief Belief, Diagnosis Diagnosis, ulong DiagnosisSeed);
+    /// <summary>A seed's base: in memory, or (<see cref="DryRunSpec.BaseOnDisk"/>) only in its saved folder, <see cref="Folder"/>.</summary>
+    private sealed record SeedBase(int Seed, string Dir, Qwen3ForCausalLM? Model, LabelBelief Belief, Diagnosis Diagnosis, ulong DiagnosisSeed)
+    {
+        public string Folder => Path.Combine(Dir, "base");
+    }
+
+    /// <summary>A pipeline's own trainable copy of the seed's base: copied in memory, or loaded from the saved base folder.</summary>
+    private Qwen3ForCausalLM StartFrom(SeedBase b) => b.Model is { } model
+        ? ModelCopy.Trainable(model)
+        : Qwen3ForCausalLM.FromPretrained(b.Folder, TaskSetup.Dtype(preset), cuda_is_available() ? CUDA : CPU);
+
+    /// <summary>Saves a pipeline's checkpoint and checks the memory bound (a dry run's).</summary>
+    private static void Checkpoint(StudyContext ctx, Qwen3ForCausalLM model, string folder, string what)
+    {
+        TaskSetup.SaveModel(model, ctx.Encoder, folder);
+        ctx.CheckMemory($"saving {what}");
+    }
+
+    private static Diagnosis Diagnose(StudyContext ctx, Qwen3ForCausalLM model, ulong seed, string what)
+    {
+        var d = Diagnosis.Of(model, ctx, seed);
+        ctx.CheckMemory($"diagnosing {what}");
+        return d;
+    }
 
     private sealed record PipelineA(int SftSteps, int RlSteps, List<Curve> Curves, Diagnosis AfterSft, Diagnosis AfterGrpo);
 
@@ -104,11 +127,17 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
     {
         var seedDir = Path.Combine(outDir, $"seed-{seed}");
         var baseModel = TaskSetup.BaseModel(preset, ctx.Encoder, ctx.Train, seed, metricsDir, Log);
-        TaskSetup.SaveModel(baseModel, ctx.Encoder, Path.Combine(seedDir, "base"));
+        ctx.CheckMemory($"making the base of seed {seed}");
+        Checkpoint(ctx, baseModel, Path.Combine(seedDir, "base"), $"the base of seed {seed}");
         ulong diagnosisSeed = (ulong)Seeds.Derive(seed, "diagnosis");
         var belief = LabelProbe.Belief(baseModel, ctx.Encoder, ctx.EvalExamples, LabelProbe.Format.Rl, (preset.Base ?? new BaseSpec()).Thoughts[0]);
-        var dBase = Diagnosis.Of(baseModel, ctx, diagnosisSeed);
+        var dBase = Diagnose(ctx, baseModel, diagnosisSeed, $"the base of seed {seed}");
         Log($"seed {seed}: base greedy accuracy {dBase.GreedyAccuracy:P1}, sampled {dBase.SampledAccuracy:P1} (robust mean@1 {dBase.RobustRl:F3}), label AUC {belief.Auc:F3}");
+        if (preset.DryRun?.BaseOnDisk == true)
+        {
+            baseModel.Dispose();                                                    // each pipeline loads seed-N/base
+            return new SeedBase(seed, seedDir, null, belief, dBase, diagnosisSeed);
+        }
         return new SeedBase(seed, seedDir, baseModel, belief, dBase, diagnosisSeed);
     }
 
@@ -117,17 +146,17 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
     {
         int seed = b.Seed;
         Log($"seed {seed}: SFT-then-RL");
-        var a = ModelCopy.Trainable(b.Model);
+        using var a = StartFrom(b);
         var ta = new StudyContext.Tracker(ctx, a, Seeds.Derive(seed, "eval"), TrackAll) { Board = ctx.EvalBoard($"seed-{seed}-sft-then-rl") };
         int sftSteps = ctx.SftStage(ta, seed, $"seed-{seed}-sft-then-rl-sft.jsonl");
         Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {ta.Ce[^1].Value:F3} (base {ta.Ce[0].Value:F3})");
-        TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(b.Dir, "sft-then-rl", "after-sft"));
-        var afterSft = Diagnosis.Of(a, ctx, b.DiagnosisSeed);
+        Checkpoint(ctx, a, Path.Combine(b.Dir, "sft-then-rl", "after-sft"), $"seed {seed} SFT-then-RL after SFT");
+        var afterSft = Diagnose(ctx, a, b.DiagnosisSeed, $"seed {seed} SFT-then-RL after SFT");
         var hist = ctx.GrpoStage(ta, seed, new StrictColaReward(), grpo with { MaxSteps = preset.RlStage.MaxSteps }, sftSteps,
             PaperClaim.SftThenRl, $"seed-{seed}-sft-then-rl-grpo.jsonl");
         Log($"seed {seed}: GRPO done ({hist.Count} steps, train reward {hist.TakeLast(5).Average(m => m["reward"]):F3}), test CE {ta.Ce[^1].Value:F3}");
-        TaskSetup.SaveModel(a, ctx.Encoder, Path.Combine(b.Dir, "sft-then-rl", "after-grpo"));
-        return new PipelineA(sftSteps, hist.Count, ta.Curves(seed).ToList(), afterSft, Diagnosis.Of(a, ctx, b.DiagnosisSeed));
+        Checkpoint(ctx, a, Path.Combine(b.Dir, "sft-then-rl", "after-grpo"), $"seed {seed} SFT-then-RL after GRPO");
+        return new PipelineA(sftSteps, hist.Count, ta.Curves(seed).ToList(), afterSft, Diagnose(ctx, a, b.DiagnosisSeed, $"seed {seed} SFT-then-RL after GRPO"));
     }
 
     /// <summary>RL-then-SFT (§5.2, Fig. 3b) from the seed's base: GRPO until its reward plateaus, then as many SFT steps as SFT-then-RL's.</summary>
@@ -135,7 +164,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
     {
         int seed = sb.Seed;
         Log($"seed {seed}: RL-then-SFT");
-        var b = ModelCopy.Trainable(sb.Model);
+        using var b = StartFrom(sb);
         var tb = new StudyContext.Tracker(ctx, b, Seeds.Derive(seed, "eval"), rewards: true) { Board = ctx.EvalBoard($"seed-{seed}-rl-then-sft") };
         var rl = preset.RlStage;
         Diagnosis? afterRl = null;
@@ -143,14 +172,14 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         int rlSteps = ctx.RlThenSft(tb, seed, new StrictColaReward(), grpo with { MaxSteps = rl.MaxSteps }, h => Plateaued(h, rl), TrackAll,
             PaperClaim.RlThenSft, $"seed-{seed}-rl-then-sft", sftSteps, () =>
             {
-                TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(sb.Dir, "rl-then-sft", "after-grpo"));
-                afterRl = Diagnosis.Of(b, ctx, sb.DiagnosisSeed);
+                Checkpoint(ctx, b, Path.Combine(sb.Dir, "rl-then-sft", "after-grpo"), $"seed {seed} RL-then-SFT after GRPO");
+                afterRl = Diagnose(ctx, b, sb.DiagnosisSeed, $"seed {seed} RL-then-SFT after GRPO");
             });
         Log($"seed {seed}: SFT done, mean@1 robust {tb.Robust[^1].Value:F3}, strict {tb.Strict[^1].Value:F3}");
-        TaskSetup.SaveModel(b, ctx.Encoder, Path.Combine(sb.Dir, "rl-then-sft", "after-sft"));
+        Checkpoint(ctx, b, Path.Combine(sb.Dir, "rl-then-sft", "after-sft"), $"seed {seed} RL-then-SFT after SFT");
         var curves = new List<Curve> { new(RobustMetric, seed, tb.Robust, rlSteps), new(StrictMetric, seed, tb.Strict, rlSteps) };
         if (TrackAll) curves.Add(new Curve(CeMetric, seed, tb.Ce, rlSteps));
-        return new PipelineB(rlSteps, curves, afterRl!, Diagnosis.Of(b, ctx, sb.DiagnosisSeed));
+        return new PipelineB(rlSteps, curves, afterRl!, Diagnose(ctx, b, sb.DiagnosisSeed, $"seed {seed} RL-then-SFT after SFT"));
     }
 
     /// <summary>A seed's testbed checks and mechanism tables from its base and both pipelines.</summary>
@@ -195,14 +224,18 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
     internal static JsonObject EnvironmentBlock(StudyPreset preset, IReadOnlyList<int> seeds, TimeSpan wall)
     {
         var env = TorchEnvironment.Capture();
-        return new JsonObject
+        var block = new JsonObject
         {
             ["preset"] = preset.Name, ["seeds"] = new JsonArray(seeds.Select(s => (JsonNode)s).ToArray()),
             ["dtype"] = preset.Model.Dtype, ["device"] = env.CudaAvailable ? "cuda" : "cpu", ["threads"] = env.Threads,
             ["processors"] = env.ProcessorCount, ["dotnet"] = env.DotnetVersion, ["os"] = env.Os,
             ["torchsharp"] = env.TorchSharpVersion, ["libtorch"] = env.LibTorchVersion, ["git_commit"] = GitCommit(),
             ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"), ["wall_seconds"] = Math.Round(wall.TotalSeconds, 1),
+            ["peak_rss_gib"] = ProcessMemory.PeakResidentBytes() is { } peak ? Math.Round(peak / (double)(1L << 30), 2) : null,
         };
+        if (preset.DryRun is { } dry)
+            block["dry_run"] = $"random weights at the model's exact shape: a check that every stage runs (peak RSS bound {dry.MaxRssGib} GiB), not a result";
+        return block;
     }
 
     private static string GitCommit()
