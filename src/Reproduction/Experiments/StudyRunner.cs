@@ -57,16 +57,16 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         // Bases first (one per seed, side by side), then the 2 × seeds pipelines as independent jobs on the workers.
         var bases = new SeedBase?[seeds.Count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
-        Parallel.For(0, seeds.Count, options, i => bases[i] = LoadBase(ctx, metricsDir, seeds[i]));
+        Unwrapped(() => Parallel.For(0, seeds.Count, options, i => bases[i] = LoadBase(ctx, metricsDir, seeds[i])));
         var runsA = new PipelineA?[seeds.Count];
         var runsB = new PipelineB?[seeds.Count];
         var progress = new JobProgress(2 * seeds.Count, "pipelines");
-        Parallel.For(0, 2 * seeds.Count, options, j =>
+        Unwrapped(() => Parallel.For(0, 2 * seeds.Count, options, j =>
         {
             if (j % 2 == 0) runsA[j / 2] = RunSftThenRl(ctx, grpo, bases[j / 2]!);
             else runsB[j / 2] = RunRlThenSft(ctx, grpo, bases[j / 2]!);
             Log(progress.Finished());
-        });
+        }));
         var done = Enumerable.Range(0, seeds.Count).Select(i => Combine(ctx, bases[i]!, runsA[i]!, runsB[i]!)).ToList();
         int sftSteps = done[0].SftSteps, rlStepsA = done.Max(r => r.RlStepsA), rlStepsB = done.Max(r => r.RlStepsB);
         var ceA = done.SelectMany(r => r.CeA).ToList();
@@ -92,6 +92,19 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
 
     /// <summary>One seed's two pipelines: their curves, stage lengths and mechanism entry.</summary>
     private sealed record SeedResult(int SftSteps, int RlStepsA, int RlStepsB, List<Curve> CeA, List<Curve> RewardB, JsonObject Mechanisms);
+
+    /// <summary>
+    /// Runs the parallel jobs and rethrows a job's ReproException as itself (Parallel.For wraps it in an AggregateException,
+    /// which the CLI would not recognise as an error of the run: it must end with its one-line message and exit code 2).
+    /// </summary>
+    private static void Unwrapped(Action jobs)
+    {
+        try { jobs(); }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions.FirstOrDefault(x => x is ReproException) is { } inner)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
+        }
+    }
 
     /// <summary>A seed's base: in memory, or (<see cref="DryRunSpec.BaseOnDisk"/>) only in its saved folder, <see cref="Folder"/>.</summary>
     private sealed record SeedBase(int Seed, string Dir, Qwen3ForCausalLM? Model, LabelBelief Belief, Diagnosis Diagnosis, ulong DiagnosisSeed)
@@ -136,6 +149,9 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         if (preset.DryRun?.BaseOnDisk == true)
         {
             baseModel.Dispose();                                                    // each pipeline loads seed-N/base
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            NativeAllocator.Trim();                                                 // the freed pages go back before the pipelines allocate
             return new SeedBase(seed, seedDir, null, belief, dBase, diagnosisSeed);
         }
         return new SeedBase(seed, seedDir, baseModel, belief, dBase, diagnosisSeed);

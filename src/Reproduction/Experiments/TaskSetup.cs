@@ -128,7 +128,11 @@ public static class TaskSetup
         if (encoder.Subset is { } subset) c["vocab_size"] = subset.Count;
         else if (c["vocab_size"] is { } given)
         {
-            if (given.GetValueKind() != System.Text.Json.JsonValueKind.Number || given.GetValue<double>() < tokenizerIds || given.GetValue<double>() % 1 != 0)
+            // Parsed from the JSON text: a node made in code holds an int or a long, which GetValue<double> refuses.
+            double rows = 0;
+            bool number = given.GetValueKind() == System.Text.Json.JsonValueKind.Number
+                && double.TryParse(given.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out rows);
+            if (!number || rows < tokenizerIds || rows % 1 != 0)
                 throw new ReproException($"preset {preset.Name}: model.config.vocab_size: must be an integer ≥ the tokenizer's {tokenizerIds} ids, got {given.ToJsonString()}");
         }
         else c["vocab_size"] = tokenizerIds;
