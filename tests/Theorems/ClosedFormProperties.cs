@@ -2,7 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Reproduction.Theory;
-using Reproduction.Theory.Checks;
+using Reproduction.Theory.Statements;
 using Reproduction.Theory.Trainers;
 
 namespace Repro.Tests.Theorems;
@@ -11,95 +11,36 @@ namespace Repro.Tests.Theorems;
 public sealed class ClosedFormProperties
 {
     [Property(MaxTest = Suite.Cases)]
-    public Property P_star_maximises_J_beta_over_every_policy_supported_on_the_reference() =>
-        Prop.ForAll(Generators.ClosedForm, g =>
-        {
-            var c = g.Value;
-            var best = RewardObjective.JBeta(c.Q, c.PStar, c.R, c.Beta, c.RefPolicy);
-            Assert.True(Tolerances.AtMost(RewardObjective.JBeta(c.Q, c.Pi, c.R, c.Beta, c.RefPolicy), best, c.R.RMax));
-        });
+    public Property P_star_maximises_J_beta_over_every_policy_supported_on_the_reference_with_value_beta_E_q_log_Z() =>
+        StatementProperties.HoldsOnEveryCase(ClosedFormStatements.Optimal);
 
     [Property(MaxTest = Suite.Cases)]
     public Property The_optimality_gap_is_exactly_beta_times_E_q_KL_pi_p_star() =>
-        Prop.ForAll(Generators.ClosedForm, g =>
-        {
-            var c = g.Value;
-            var gap = RewardObjective.JBeta(c.Q, c.PStar, c.R, c.Beta, c.RefPolicy) - RewardObjective.JBeta(c.Q, c.Pi, c.R, c.Beta, c.RefPolicy);
-            var kl = c.Beta * Divergence.ExpectedKl(c.Q, c.Pi, c.PStar);
-            Assert.True(Tolerances.Close(gap, kl, c.R.RMax + c.Beta), $"gap {gap} vs β·KL {kl}");
-        });
-
-    [Property(MaxTest = Suite.Cases)]
-    public Property J_beta_of_p_star_equals_beta_times_E_q_log_Z_beta() =>
-        Prop.ForAll(Generators.ClosedForm, g =>
-        {
-            var c = g.Value;
-            var value = RewardObjective.JBeta(c.Q, c.PStar, c.R, c.Beta, c.RefPolicy);
-            var logZ = c.Beta * c.Q.Expect(x => GibbsOptimum.LogZ(c.RefPolicy, c.R, c.Beta, x));
-            Assert.True(Tolerances.Close(value, logZ, c.R.RMax), $"{value} vs β·E log Z {logZ}");
-        });
+        StatementProperties.HoldsOnEveryCase(ClosedFormStatements.Gap);
 
     [Property(MaxTest = Suite.Cases)]
     public Property P_star_has_exactly_the_support_of_the_reference_policy() =>
-        Prop.ForAll(Generators.ClosedForm, g =>
-        {
-            var c = g.Value;
-            for (int x = 0; x < c.RefPolicy.Prompts; x++)
-                for (int y = 0; y < c.RefPolicy.Responses; y++)
-                    Assert.Equal(c.RefPolicy.InSupport(x, y), c.PStar.InSupport(x, y));
-        });
+        StatementProperties.HoldsOnEveryCase(ClosedFormStatements.Support);
 
     [Property(MaxTest = Suite.Cases)]
-    public Property Expected_reward_of_p_star_is_nonincreasing_in_beta() =>
-        Prop.ForAll(Generators.ClosedForm, g =>
-        {
-            var c = g.Value;
-            double lo = Math.Min(c.Beta, c.OtherBeta), hi = Math.Max(c.Beta, c.OtherBeta);
-            var jLo = RewardObjective.J(c.Q, GibbsOptimum.Optimum(c.RefPolicy, c.R, lo), c.R);
-            var jHi = RewardObjective.J(c.Q, GibbsOptimum.Optimum(c.RefPolicy, c.R, hi), c.R);
-            Assert.True(Tolerances.AtMost(jHi, jLo, c.R.RMax), $"J at β={hi} is {jHi} > J at β={lo} is {jLo}");
-        });
+    public Property Expected_reward_of_p_star_is_nonincreasing_in_beta_and_p_star_tends_to_the_reference_and_to_its_argmax_restriction_at_explicit_rates() =>
+        StatementProperties.HoldsOnEveryCase(ClosedFormStatements.BetaMonotone);
 
+    /// <summary>At β = 1e12 the large-β rate (e^{2R/β} − 1)/2 ≈ R·1e-12 forces p* = π_ref to rounding: no overflow or cancellation in p*.</summary>
     [Property(MaxTest = Suite.Cases)]
-    public Property As_beta_grows_p_star_tends_to_the_reference_within_TV_half_of_exp_2Rmax_over_beta_minus_1() =>
-        Prop.ForAll(Generators.ClosedForm, g =>
+    public Property At_beta_1e12_p_star_equals_the_reference_to_rounding() =>
+        Prop.ForAll(Generators.Instances(ClosedFormStatements.BetaMonotone), g =>
         {
-            var c = g.Value;
-            for (int x = 0; x < c.RefPolicy.Prompts; x++)
-                Assert.True(Tolerances.AtMost(Divergence.TotalVariation(c.PStar, c.RefPolicy, x), (Math.Exp(2 * c.R.RMax / c.Beta) - 1) / 2));
-            var huge = GibbsOptimum.Optimum(c.RefPolicy, c.R, 1e12);
-            for (int x = 0; x < c.RefPolicy.Prompts; x++) Assert.True(Divergence.TotalVariation(huge, c.RefPolicy, x) <= Tolerances.Relative);
-        });
-
-    [Property(MaxTest = Suite.Cases)]
-    public Property As_beta_shrinks_p_star_tends_to_the_reference_renormalised_on_the_argmax_of_r() =>
-        Prop.ForAll(Generators.ClosedForm, g =>
-        {
-            var c = g.Value;
-            var limit = GibbsOptimum.ZeroTemperatureLimit(c.RefPolicy, c.R);
-            for (int x = 0; x < c.RefPolicy.Prompts; x++)
-            {
-                var tv = Divergence.TotalVariation(c.PStar, limit, x);
-                var bound = SftThenRlCoupling.SmallBetaRemainderBound(PromptDistribution.PointMass(c.RefPolicy.Prompts, x), c.RefPolicy, c.R, c.Beta);
-                Assert.True(Tolerances.AtMost(tv, bound), $"TV {tv} > rate bound {bound}");
-            }
+            var e = ClosedFormStatements.BetaMonotone.Evaluate(g.Value with { LargeBeta = 1e12 });
+            Assert.True(e.Holds, e.ToString());
+            var distances = e.Named("TV(p*, π_ref) ≤ (e^{2R/β} − 1)/2").ToList();
+            Assert.Equal(g.Value.Case.RefPolicy.Prompts, distances.Count);
+            Assert.All(distances, c => Assert.True(c.Lhs <= Tolerances.Relative, $"TV(p*, π_ref) = {c.Lhs} at β = 1e12"));
         });
 
     [Property(MaxTest = Suite.Cases)]
     public Property Exact_gradient_ascent_on_J_beta_in_logit_space_increases_J_beta_and_converges_to_p_star() =>
-        Prop.ForAll(Generators.From((s, _, _) => ClosedFormChecks.AscentInstance(s)), g =>
-        {
-            var (q, refPolicy, r, beta) = g.Value;
-            double previous = double.NegativeInfinity;
-            var final = KlRegularisedAscent.Run(q, refPolicy, r, beta, ClosedFormChecks.AscentOptions(beta), (_, pi) =>
-            {
-                var v = RewardObjective.JBeta(q, pi, r, beta, refPolicy);
-                Assert.True(Tolerances.AtMost(previous, v), $"J_β decreased {previous} → {v}");
-                previous = v;
-            });
-            var pStar = GibbsOptimum.Optimum(refPolicy, r, beta);
-            for (int x = 0; x < q.Count; x++) Assert.True(Divergence.TotalVariation(final, pStar, x) <= Tolerances.ConvergedTotalVariation);
-        });
+        StatementProperties.HoldsOnEveryCase(ClosedFormStatements.AscentConverges);
 
     [Property(MaxTest = Suite.Cases)]
     public Property The_J_beta_and_SFT_logit_gradients_match_finite_differences() =>
@@ -121,22 +62,22 @@ public sealed class ClosedFormProperties
 
     [Property(MaxTest = Suite.Cases)]
     public Property Trainers_leave_prompts_outside_the_support_of_q_unchanged() =>
-        Prop.ForAll(Generators.ClosedForm, g =>
+        Prop.ForAll(Generators.Instances(ClosedFormStatements.Optimal), g =>
         {
-            var c = g.Value;
-            var ascent = KlRegularisedAscent.Run(c.Q, c.RefPolicy, c.R, Math.Max(c.Beta, 0.5), new GradientOptions(0.5, 20));
-            var grpo = TabularGrpo.Run(c.Q, c.RefPolicy, c.R, c.RefPolicy, new GrpoOptions(5, KlCoefficient: 0.1, Seed: g.Spec.Seed));
-            var sft = SftDescent.Run(c.Q, c.Pi, c.RefPolicy, new GradientOptions(0.5, 20));
-            for (int x = 0; x < c.Q.Count; x++)
-                if (c.Q[x] == 0)
+            var ((q, refPolicy, r, beta), pi) = g.Value;
+            var ascent = KlRegularisedAscent.Run(q, refPolicy, r, Math.Max(beta, 0.5), new GradientOptions(0.5, 20));
+            var grpo = TabularGrpo.Run(q, refPolicy, r, refPolicy, new GrpoOptions(5, KlCoefficient: 0.1, Seed: g.Spec.Seed));
+            var sft = SftDescent.Run(q, pi, refPolicy, new GradientOptions(0.5, 20));
+            for (int x = 0; x < q.Count; x++)
+                if (q[x] == 0)
                     foreach (var trained in new[] { ascent, grpo, sft })
-                        Assert.True(Divergence.TotalVariation(c.RefPolicy, trained, x) <= Tolerances.Relative); // exact up to the log/exp round trip
+                        Assert.True(Divergence.TotalVariation(refPolicy, trained, x) <= Tolerances.Relative); // exact up to the log/exp round trip
         });
 
     /// <summary>
-    /// Regression found by FsCheck (InstanceSpec Seed = 1732059329, 3 prompts × 4 responses, β ≈ 0.506, |r| ≤ 1): the ascent's
+    /// Regression found by FsCheck (spec Seed = 1732059329, 3 prompts × 4 responses, β ≈ 0.506, |r| ≤ 1): the ascent's
     /// linear rate is ~ η·β·q(x)·min p*(·|x), and here p*(y=2|x=1) is tiny, so 3000 steps end at TV ≈ 1.1e-8. The convergence
-    /// property therefore draws from <see cref="ClosedFormChecks.AscentInstance"/>, whose iteration budget is measured.
+    /// statement therefore draws from <see cref="ClosedFormStatements.AscentConverges"/>'s family, whose iteration budget is measured.
     /// </summary>
     [Fact]
     public void Regression_ascent_on_an_instance_with_a_nearly_dead_response_converges_but_needs_more_than_3000_steps()

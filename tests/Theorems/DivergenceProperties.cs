@@ -2,6 +2,8 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Reproduction.Theory;
+using Reproduction.Theory.Checks;
+using Reproduction.Theory.Statements;
 
 namespace Repro.Tests.Theorems;
 
@@ -9,57 +11,43 @@ namespace Repro.Tests.Theorems;
 public sealed class DivergenceProperties
 {
     [Property(MaxTest = Suite.Cases)]
-    public Property Expectation_gap_is_at_most_2_sup_f_times_TV() =>
-        Prop.ForAll(Generators.Distributions, g =>
-        {
-            var (p, q, _, f) = g.Value;
-            Assert.True(Tolerances.AtMost(ExpectationBound.Gap(p, q, f), ExpectationBound.Correct(p, q, f)));
-        });
+    public Property Expectation_gap_is_at_most_2_sup_f_times_TV_and_the_bound_is_attained_by_f_equal_to_sup_f_times_the_sign_of_p_minus_q() =>
+        StatementProperties.HoldsOnEveryCase(DivergenceStatements.ExpectationBoundHolds);
 
-    [Property(MaxTest = Suite.Cases)]
-    public Property The_2_sup_f_TV_bound_is_attained_by_f_equal_to_sup_f_times_the_sign_of_p_minus_q() =>
-        Prop.ForAll(Generators.Distributions, g =>
-        {
-            var (p, q, _, f) = g.Value;
-            var extremal = ExpectationBound.Extremal(p, q, ExpectationBound.SupNorm(f));
-            Assert.True(Tolerances.Close(ExpectationBound.Gap(p, q, extremal), ExpectationBound.Correct(p, q, extremal)));
-        });
-
+    /// <summary>
+    /// p = (1,0), q = (0,1), f = (1,−1): E_p f − E_q f = 1 − (−1) = 2; TV = ½(|1−0| + |0−1|) = 1 and sup|f| = 1, so the
+    /// printed bound is 1·1 = 1 and the correct one 2·1·1 = 2 (attained: f = sup|f|·sign(p − q)).
+    /// </summary>
     [Fact]
-    public void Eq5_as_printed_is_violated_by_p_1_0_q_0_1_f_1_minus_1()
+    public void Eq5_as_printed_is_violated_by_p_1_0_q_0_1_f_1_minus_1_where_the_corrected_bound_is_attained()
     {
-        var (p, q, f) = Counterexamples.Eq5;
-        Assert.Equal(2.0, ExpectationBound.Gap(p, q, f));
-        Assert.Equal(1.0, ExpectationBound.AsPrintedInEq5(p, q, f));
-        Assert.True(ExpectationBound.Gap(p, q, f) > ExpectationBound.AsPrintedInEq5(p, q, f));
-        Assert.Equal(2.0, ExpectationBound.Correct(p, q, f));
+        var instance = Assert.Single(DivergenceStatements.Eq5AsPrinted.Named);
+        Assert.Equal([1.0, 0.0], instance.P);
+        Assert.Equal(Verdict.Refuted, DivergenceStatements.Eq5AsPrinted.Expected);
+        var printed = DivergenceStatements.Eq5AsPrinted.Evaluate(instance).Side("|E_p f − E_q f| ≤ sup|f|·TV");
+        Assert.False(printed.Holds);
+        Assert.Equal((2.0, 1.0), (printed.Lhs, printed.Rhs));
+        var corrected = DivergenceStatements.ExpectationBoundHolds.Evaluate(instance);
+        Assert.True(corrected.Holds);
+        var bound = corrected.Side("|E_p f − E_q f| ≤ 2·sup|f|·TV");
+        Assert.Equal((2.0, 2.0), (bound.Lhs, bound.Rhs));
     }
 
     [Property(MaxTest = Suite.Cases)]
-    public Property Eq5_as_printed_fails_for_the_extremal_f_whenever_p_differs_from_q() =>
-        Prop.ForAll(Generators.Distributions, g =>
+    public Property Eq5_as_printed_fails_on_every_random_case_where_p_differs_from_q_by_exactly_the_factor_2() =>
+        Prop.ForAll(Generators.Instances(DivergenceStatements.Eq5AsPrinted), g =>
         {
-            var (p, q, _, _) = g.Value;
-            var f = ExpectationBound.Extremal(p, q, 1);
-            if (Divergence.TotalVariation(p, q) > Tolerances.AbsoluteFloor)
-                Assert.True(ExpectationBound.Gap(p, q, f) > ExpectationBound.AsPrintedInEq5(p, q, f) * (1 + Tolerances.ClearlyNonZero)); // the true gap is 2× the printed bound
+            var printed = DivergenceStatements.Eq5AsPrinted.Evaluate(g.Value).Side("|E_p f − E_q f| ≤ sup|f|·TV");
+            if (Divergence.TotalVariation(g.Value.P, g.Value.Q) > Tolerances.AbsoluteFloor)
+            {
+                Assert.False(printed.Holds, $"the printed bound held: {printed}");
+                Assert.True(Tolerances.Close(printed.Lhs, 2 * printed.Rhs), $"the true gap is 2× the printed bound for the extremal f: {printed}");
+            }
         });
 
     [Property(MaxTest = Suite.Cases)]
-    public Property Pinsker_TV_is_at_most_the_square_root_of_half_the_KL() =>
-        Prop.ForAll(Generators.Distributions, g =>
-        {
-            var (p, q, _, _) = g.Value;
-            Assert.True(Tolerances.AtMost(Divergence.TotalVariation(p, q), Math.Sqrt(Divergence.Kl(p, q) / 2)));
-        });
-
-    [Property(MaxTest = Suite.Cases)]
-    public Property TV_satisfies_the_triangle_inequality() =>
-        Prop.ForAll(Generators.Distributions, g =>
-        {
-            var (p, q, r, _) = g.Value;
-            Assert.True(Tolerances.AtMost(Divergence.TotalVariation(p, r), Divergence.TotalVariation(p, q) + Divergence.TotalVariation(q, r)));
-        });
+    public Property Pinsker_TV_is_at_most_the_square_root_of_half_the_KL_and_TV_satisfies_the_triangle_inequality() =>
+        StatementProperties.HoldsOnEveryCase(DivergenceStatements.Pinsker);
 
     [Property(MaxTest = Suite.Cases)]
     public Property KL_uses_0_log_0_equal_0_and_is_infinite_exactly_when_p_leaves_the_support_of_q() =>
@@ -75,11 +63,10 @@ public sealed class DivergenceProperties
 
     [Property(MaxTest = Suite.Cases)]
     public Property Jeffreys_divergence_is_symmetric_and_nonnegative() =>
-        Prop.ForAll(Generators.Distributions, g =>
+        Prop.ForAll(Generators.Instances(DivergenceStatements.ExpectationBoundHolds), g =>
         {
-            var (p, q, _, _) = g.Value;
-            var a = TabularPolicy.FromProbabilities([p]);
-            var b = TabularPolicy.FromProbabilities([q]);
+            var a = TabularPolicy.FromProbabilities([g.Value.P]);
+            var b = TabularPolicy.FromProbabilities([g.Value.Q]);
             Assert.True(Tolerances.Close(Divergence.Jeffreys(a, b, 0), Divergence.Jeffreys(b, a, 0)));
             Assert.True(Divergence.Jeffreys(a, b, 0) >= 0);
         });

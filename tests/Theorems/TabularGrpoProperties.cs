@@ -3,6 +3,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Reproduction.Theory;
 using Reproduction.Theory.Checks;
+using Reproduction.Theory.Statements;
 using Reproduction.Theory.Trainers;
 
 namespace Repro.Tests.Theorems;
@@ -12,42 +13,28 @@ public sealed class TabularGrpoProperties
 {
     [Property(MaxTest = Suite.Cases)]
     public Property From_p1_equal_pD_GRPO_steps_raise_the_SFT_loss_when_the_reward_is_not_constant_on_the_support() =>
-        Prop.ForAll(Generators.Samplers, g =>
-        {
-            var i = GrpoChecks.SftThenRlInstance(g.Value);
-            var (dl, _) = GrpoChecks.SftThenRl(i, g.Spec.Seed, steps: 30);
-            Assert.True(dl > 0, $"SFT loss did not rise: ΔL = {dl}");
-        });
+        StatementProperties.HoldsOnEveryCase(GrpoStatements.SftThenRlDynamics);
 
+    /// <summary>A run of the statement with another seed: max(20, 1000/5) = 200 seeded instances, the required fraction over them.</summary>
     [Fact]
     public void Over_many_seeded_instances_GRPO_from_pD_raises_reward_and_SFT_loss_together()
     {
-        var s = new InstanceSampler(7);
-        int both = 0, n = 200;
-        for (int c = 0; c < n; c++)
-        {
-            var (dl, dj) = GrpoChecks.SftThenRl(GrpoChecks.SftThenRlInstance(s), seed: 100 + c);
-            if (dl > 0 && dj > 0) both++;
-        }
-        Assert.True(both >= GrpoChecks.RequiredFraction * n, $"reward and SFT loss rose together in {both}/{n}");
+        var r = GrpoStatements.SftThenRlDynamics.Check(new CheckContext(7, 1000));
+        Assert.True(r.Verdict == Verdict.Holds, r.Detail);
+        Assert.Equal(2 * 200, r.Cases); // each instance once for ΔL > 0 and once in the fraction
     }
 
     [Fact]
     public void Over_many_seeded_instances_SFT_on_data_off_the_reward_argmax_lowers_the_reward_of_an_RL_converged_policy()
     {
-        var s = new InstanceSampler(8);
-        int dropped = 0, n = 200;
-        for (int c = 0; c < n; c++)
-        {
-            var (jRl, jSft) = GrpoChecks.RlThenSft(s, seed: 200 + c);
-            if (jSft < jRl) dropped++;
-        }
-        Assert.True(dropped >= GrpoChecks.RequiredFraction * n, $"J dropped in {dropped}/{n}");
+        var r = GrpoStatements.RlThenSftDynamics.Check(new CheckContext(8, 1000));
+        Assert.True(r.Verdict == Verdict.Holds, r.Detail);
+        Assert.Equal(200, r.Cases);
     }
 
     [Property(MaxTest = Suite.Cases)]
     public Property GRPO_leaves_the_policy_unchanged_when_every_group_has_a_constant_reward_and_there_is_no_KL_penalty() =>
-        Prop.ForAll(Generators.ClosedForm, g =>
+        Prop.ForAll(Generators.Instances(ClosedFormStatements.Support), g =>
         {
             var c = g.Value;
             var r = RewardTable.Constant(c.R.Prompts, c.R.Responses, 0.5);
@@ -68,7 +55,7 @@ public sealed class TabularGrpoProperties
     [Fact]
     public void GRPO_is_deterministic_for_a_fixed_seed_and_differs_across_seeds()
     {
-        var i = GrpoChecks.SftThenRlInstance(new InstanceSampler(3));
+        var i = GrpoStatements.SftThenRlDynamics.Draw(new InstanceSampler(3)).Instance;
         var a = TabularGrpo.Run(i.Q, i.Data, i.R, i.Data, new GrpoOptions(20, Seed: 5));
         var b = TabularGrpo.Run(i.Q, i.Data, i.R, i.Data, new GrpoOptions(20, Seed: 5));
         var c = TabularGrpo.Run(i.Q, i.Data, i.R, i.Data, new GrpoOptions(20, Seed: 6));

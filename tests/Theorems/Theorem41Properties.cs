@@ -3,6 +3,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Reproduction.Theory;
 using Reproduction.Theory.Checks;
+using Reproduction.Theory.Statements;
 using Reproduction.Theory.Trainers;
 
 namespace Repro.Tests.Theorems;
@@ -13,41 +14,59 @@ namespace Repro.Tests.Theorems;
 /// </summary>
 public sealed class Theorem41Properties
 {
+    private static Statement<Theorem41Instance> AsStated => Theorem41Statements.AsStated;
+
+    /// <summary>The printed conclusion J(p₂) &lt; J(p₁) on one instance, which must exist (Assumption 3 holds).</summary>
+    private static Comparison Conclusion(Theorem41Instance i) => AsStated.Evaluate(i).Side("J(p₂) < J(p₁)");
+
+    /// <summary>
+    /// r ≡ 0, p₁ = (½,½), p₂ = (¾,¼): E_q KL(p₂‖p₁) = ¾ ln(3/2) + ¼ ln(1/2) = 0.304099 − 0.173287 = 0.130812 ∈ [0.1, 0.2],
+    /// and J(p₁) = J(p₂) = 0, so no C₂ &gt; 0 exists.
+    /// </summary>
     [Fact]
     public void Theorem41_as_stated_fails_for_zero_reward_with_KL_0_130812_inside_the_assumption_interval()
     {
         var i = Counterexamples.ZeroReward;
+        Assert.Contains(AsStated.Named, n => n.Name == i.Name);
         Assert.Equal(0.130812, i.Kl, 6);
-        Assert.True(i.SatisfiesAssumption3);
-        Assert.Equal(i.J1, i.J2);
-        Assert.True(i.RefutesTheorem41);
+        var c = Conclusion(i);
+        Assert.False(c.Holds);
+        Assert.Equal((0.0, 0.0), (c.Lhs, c.Rhs));
     }
 
+    /// <summary>
+    /// π_ref = (½,½), r = (1,−1): p₁ = Gibbs at β = 1 = (e, e⁻¹)/(e + e⁻¹) = (0.8808, 0.1192) with J = tanh 1; p₂ = Gibbs at
+    /// β = ½ = (e², e⁻²)/(e² + e⁻²) = (0.9820, 0.0180) with J = tanh 2 &gt; tanh 1, KL(p₂‖p₁) = 0.0728 ∈ [0.05, 0.1].
+    /// </summary>
     [Fact]
     public void Theorem41_as_stated_fails_when_SFT_tilts_the_Gibbs_optimum_further_toward_the_reward()
     {
         var i = Counterexamples.FurtherTilt;
+        Assert.Contains(AsStated.Named, n => n.Name == i.Name);
         Assert.Equal(0.8808, i.P1[0, 0], 4);
         Assert.Equal(0.9820, i.P2[0, 0], 4);
-        Assert.Equal(Math.Tanh(1), i.J1, 12);
-        Assert.Equal(Math.Tanh(2), i.J2, 12);
         Assert.Equal(0.0728, i.Kl, 4);
-        Assert.True(i.RefutesTheorem41);
+        var c = Conclusion(i);
+        Assert.False(c.Holds);
+        Assert.Equal(Math.Tanh(2), c.Lhs, 12);
+        Assert.Equal(Math.Tanh(1), c.Rhs, 12);
     }
 
     [Property(MaxTest = Suite.Cases)]
-    public Property Theorem41_assumption3_is_unsatisfiable_when_the_RL_policy_is_deterministic() =>
+    public Property Theorem41_assumption3_is_unsatisfiable_when_the_RL_policy_is_deterministic_so_the_statement_says_nothing() =>
         Prop.ForAll(Generators.From((s, _, ny) => DeterministicP1(s, ny)), g =>
         {
             var i = g.Value;
             Assert.True(i.Kl == 0 || double.IsPositiveInfinity(i.Kl), $"KL(p2||p1) = {i.Kl} from a point mass p1");
-            Assert.False(i.SatisfiesAssumption3, $"[a, A] = [{i.LowerA}, {i.UpperA}] brackets KL = {i.Kl}");
+            var e = AsStated.Evaluate(i);
+            Assert.True(e.IsVacuous, $"[a, A] = [{i.LowerA}, {i.UpperA}] brackets KL = {i.Kl}");
+            Assert.Equal(1, e["unsatisfiable"]);
         });
 
     /// <summary>A point-mass p₁, any p₂, and an Assumption 3 interval drawn apart from them.</summary>
     private static Theorem41Instance DeterministicP1(InstanceSampler s, int ny)
     {
-        var (a, upper) = Theorem41Checks.AssumptionInterval(s);
+        var (a, upper) = Theorem41Statements.AssumptionInterval(s);
         return new("generated", PromptDistribution.Uniform(1), s.Rewards(1, ny, RewardKind.Uniform), s.PointMass(1, ny), s.Policy(1, ny, s.Pick(InstanceSampler.Alphas)), a, upper);
     }
 
@@ -62,68 +81,42 @@ public sealed class Theorem41Properties
         SftDescent.Run(q, data, p1, new GradientOptions(0.5, 20), (_, pi) => rewards.Add(RewardObjective.J(q, pi, r)));
         for (int k = 1; k < rewards.Count; k++) Assert.True(rewards[k] > rewards[k - 1], $"J fell at SFT step {k}");
         var i = Counterexamples.ColaLike;
-        Assert.True(i.SatisfiesAssumption3);
-        Assert.True(i.RefutesTheorem41);
+        Assert.Contains(AsStated.Named, n => n.Name == i.Name);
+        Assert.False(Conclusion(i).Holds);
     }
 
     [Fact]
     public void Random_RL_then_SFT_pairs_with_positive_finite_KL_often_do_not_lower_the_reward()
     {
         var s = new InstanceSampler(41);
-        int eligible = 0, notLowered = 0;
-        for (int k = 0; k < 1000; k++)
-        {
-            var i = TheoremInstances.RlThenSft(s, s.Int(1, 5), s.Int(2, 6));
-            var kl = Divergence.ExpectedKl(i.Q, i.P2, i.P1);
-            if (!(kl > 0) || double.IsInfinity(kl)) continue;
-            eligible++;
-            if (RlThenSftCoupling.RewardChange(i.Q, i.P1, i.P2, i.R) >= 0) notLowered++;
-        }
-        Assert.True(eligible > 500);
-        Assert.True(notLowered > eligible / 10, $"only {notLowered}/{eligible} pairs kept or raised J");
+        var evaluations = Enumerable.Range(0, 1000).Select(k => AsStated.Evaluate(AsStated.Draw(s, k))).ToList();
+        var eligible = evaluations.Count(e => !e.IsVacuous);
+        var refuted = evaluations.Count(e => !e.Holds);
+        Assert.True(eligible > 500, $"Assumption 3 held in only {eligible}/1000 draws");
+        Assert.True(refuted > eligible / 10, $"only {refuted}/{eligible} pairs kept or raised J");
+    }
+
+    [Fact]
+    public void The_run_of_the_printed_theorem_reports_the_zero_reward_counterexample_first_and_the_unsatisfiable_case_in_its_note()
+    {
+        var r = AsStated.Check(new CheckContext(1, 20));
+        Assert.Equal(Verdict.Refuted, r.Verdict);
+        Assert.StartsWith("counterexample: (i) r=0", r.Detail);
+        Assert.Contains("(iii) deterministic p1: KL(p2||p1)=Infinity — Assumption 3 unsatisfiable", r.Detail);
+        Assert.Contains("(iv) CoLA-like", r.Detail);
     }
 
     [Property(MaxTest = Suite.Cases)]
     public Property The_regularised_objective_drops_by_exactly_beta_E_q_KL_p2_p1_which_lies_in_beta_a_beta_A() =>
-        Prop.ForAll(Generators.From((s, nx, ny) => (Instance: TheoremInstances.RlThenSft(s, nx, ny), Interval: Theorem41Checks.AssumptionInterval(s))), g =>
-        {
-            var (i, (a, upper)) = g.Value;
-            var drop = RewardObjective.JBeta(i.Q, i.P1, i.R, i.Beta, i.RefPolicy) - RewardObjective.JBeta(i.Q, i.P2, i.R, i.Beta, i.RefPolicy);
-            var exact = RlThenSftCoupling.RegularisedDrop(i.Q, i.P1, i.P2, i.Beta);
-            Assert.True(Tolerances.Close(drop, exact, i.R.RMax + i.Beta), $"drop {drop} vs β·KL {exact}");
-            var kl = Divergence.ExpectedKl(i.Q, i.P2, i.P1);
-            return Prop.When(a <= kl && kl <= upper, () =>                    // Assumption 3 for an interval drawn apart from the pair
-                Assert.True(Tolerances.AtMost(i.Beta * a, drop, i.R.RMax + i.Beta) && Tolerances.AtMost(drop, i.Beta * upper, i.R.RMax + i.Beta),
-                    $"drop {drop} outside [β·a, β·A] = [{i.Beta * a}, {i.Beta * upper}]"));
-        });
+        StatementProperties.HoldsOnEveryCase(Theorem41Statements.Regularised);
 
     [Property(MaxTest = Suite.Cases)]
     public Property The_reward_change_is_beta_times_the_change_of_KL_to_the_reference_minus_beta_E_q_KL_p2_p1() =>
-        Prop.ForAll(Generators.RlThenSft, g =>
-        {
-            var i = g.Value;
-            var change = RlThenSftCoupling.RewardChange(i.Q, i.P1, i.P2, i.R);
-            var decomposition = RlThenSftCoupling.RewardChangeDecomposition(i.Q, i.P1, i.P2, i.RefPolicy, i.Beta);
-            Assert.True(Tolerances.Close(change, decomposition, i.R.RMax + i.Beta), $"ΔJ {change} vs decomposition {decomposition}");
-        });
+        StatementProperties.HoldsOnEveryCase(Theorem41Statements.Decomposition);
 
     [Property(MaxTest = Suite.Cases)]
     public Property The_KL_growth_hypothesis_estimated_on_one_sample_implies_a_reward_drop_of_at_least_lambda_a_on_an_independent_one() =>
-        Prop.ForAll(Generators.From((s, _, _) => Theorem41Checks.KlGrowthInstance(s)), g =>
-        {
-            var k = g.Value;
-            var lambda = k.Lambda;
-            var j1 = RewardObjective.J(k.Q, k.P1, k.R);
-            var inside = k.Check.Where(p2 => Divergence.ExpectedKl(k.Q, p2, k.P1) is > 0 and var kl && kl <= k.RadiusA).ToList();
-            return Prop.When(lambda > 0 && inside.Count > 0, () =>
-            {
-                foreach (var p2 in inside)
-                {
-                    var a = Divergence.ExpectedKl(k.Q, p2, k.P1);              // the largest a with a ≤ KL(p₂‖p₁)
-                    Assert.True(Tolerances.AtMost(RewardObjective.J(k.Q, p2, k.R), j1 - lambda * a, k.R.RMax), $"J(p₂) > J(p₁) − λa with λ = {lambda}, a = {a}");
-                }
-            });
-        });
+        StatementProperties.HoldsOnEveryCase(Theorem41Statements.Conditional);
 
     [Fact]
     public void The_KL_growth_hypothesis_fails_in_the_unrestricted_class_mixing_toward_the_best_response_raises_J()
@@ -133,6 +126,8 @@ public sealed class Theorem41Properties
         var p1 = TabularPolicy.FromProbabilities([[0.3, 0.4, 0.3]]);
         var best = TabularPolicy.FromProbabilities([[1.0, 0.0, 0.0]]);
         var candidates = new[] { 1e-1, 1e-2, 1e-3 }.Select(e => p1.MixWith(best, e)).ToArray();
-        Assert.True(RlThenSftCoupling.KlGrowthLambda(q, p1, r, candidates, 1.0) < 0);
+        var k = new KlGrowthCase(q, p1, r, candidates, candidates);
+        Assert.True(k.Lambda < 0);
+        Assert.True(Theorem41Statements.Conditional.Evaluate(k).IsVacuous); // the hypothesis fails, so the conditional form concludes nothing
     }
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Reproduction.Cli;
+using Reproduction.Theory;
 using Reproduction.Theory.Checks;
+using Reproduction.Theory.Statements;
 
 namespace Repro.Tests.Theorems;
 
@@ -57,6 +59,31 @@ public sealed class TheoryCheckRunnerTests
         Assert.Contains("p2=[(0.75, 0.25)]", r.Detail);
         var eq5 = Results.Value.Single(r => r.Id == "eq5-as-printed");
         Assert.Contains("p=(1, 0), q=(0, 1), f=(1, -1)", eq5.Detail);
+    }
+
+    /// <summary>
+    /// The harness itself can go red: a copy of thm31-hoeffding-bound with its first inequality flipped (C1 ≥ Hoeffding, false
+    /// whenever the reward varies on the data support) is refuted by the runner, whose exit code turns 1, and fails the
+    /// property that runs it.
+    /// </summary>
+    [Fact]
+    public void A_statement_with_its_inequality_flipped_is_refuted_by_the_runner_and_fails_its_property()
+    {
+        var original = Theorem31Statements.Hoeffding;
+        var flipped = new Statement<SftThenRlInstance>
+        {
+            Id = "flipped-" + original.Id, Text = original.Text, Source = original.Source, Expected = Verdict.Holds, Sizes = original.Sizes,
+            Instance = original.Instance,
+            Sides = i =>
+            {
+                var bound = original.Evaluate(i).Comparisons[0];
+                return new CaseEvaluation().AtMost("C1 ≥ Hoeffding", bound.Rhs, bound.Lhs, () => $"{bound.Lhs} < {bound.Rhs}: {i}");
+            },
+        };
+        var result = flipped.Check(new CheckContext(TheoryChecks.DefaultSeed, 50));
+        Assert.Equal(Verdict.Refuted, result.Verdict);
+        Assert.Equal(1, TheoryReport.ExitCode([result]));
+        Assert.ThrowsAny<Exception>(() => FsCheck.Check.QuickThrowOnFailure(StatementProperties.HoldsOnEveryCase(flipped)));
     }
 
     [Fact]

@@ -33,12 +33,16 @@ public static class EvalCommand
         var limit = new Option<int>("--limit") { Description = "Evaluate the first N prompts only (0: all)", DefaultValueFactory = _ => 0 };
         var batch = new Option<int>("--batch-size") { Description = "Completions generated together", DefaultValueFactory = _ => 256 };
         var output = new Option<string?>("--out") { Description = "Folder for eval.json and completions.jsonl (default runs/eval-<time>)" };
+        var quiet = new Option<bool>("--quiet") { Description = "No progress lines and no table: only errors and the final line (with --json, only the JSON)" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout (the folder, the files written and eval.json's results); progress lines go to stderr" };
         var cmd = new Command("eval", "Evaluate a checkpoint: mean@n under the CoLA rewards (with CI) and the SFT cross-entropy")
-            { split, samples, temperature, topP, maxNew, reward, metric, limit, batch, output };
+            { split, samples, temperature, topP, maxNew, reward, metric, limit, batch, output, quiet, json };
         common.AddTo(cmd);
         cmd.SetAction(parse =>
         {
-            var (_, train, test, encoder, model) = common.Resolve(parse, s => AnsiConsole.MarkupLine(Markup.Escape(s)));
+            bool asJson = parse.GetValue(json), silent = parse.GetValue(quiet);
+            var display = ProgressDisplay.For(silent, asJson);
+            var (_, train, test, encoder, model) = common.Resolve(parse, display.Log);
             var examples = parse.GetValue(split) switch { "test" => test, "train" => train, var s => throw new ReproException($"--split: '{s}' (test or train)") };
             if (parse.GetValue(limit) is > 0 and var n) examples = examples.Take(n).ToList();
             var which = parse.GetValue(metric)!;
@@ -112,9 +116,18 @@ public static class EvalCommand
                 result["sft_ce"] = new JsonObject { ["mean_token_nll"] = ce.MeanTokenNll, ["mean_sequence_nll"] = ce.MeanSequenceNll, ["tokens"] = ce.Tokens };
                 table.AddRow("SFT cross-entropy (nats/token)", $"{ce.MeanTokenNll:F4} over {ce.Tokens} completion tokens");
             }
-            AtomicFile.WriteAllText(Path.Combine(dir, "eval.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            ReproCli.Out.Write(table);
-            AnsiConsole.MarkupLine($"wrote {Markup.Escape(Path.Combine(dir, "eval.json"))}");
+            var evalJson = Path.Combine(dir, "eval.json");
+            AtomicFile.WriteAllText(evalJson, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            if (asJson)
+            {
+                var document = (JsonObject)result.DeepClone();
+                document.Insert(0, "out", dir);
+                document.Insert(1, "files", new JsonArray(Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal).Select(f => (JsonNode)f).ToArray()));
+                Console.Out.WriteLine(document.ToJsonString());
+                return 0;
+            }
+            if (!silent) ReproCli.Out.Write(table);
+            Console.Out.WriteLine($"wrote {evalJson}");
             return 0;
         });
         return cmd;

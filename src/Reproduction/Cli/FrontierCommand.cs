@@ -28,6 +28,8 @@ public static class FrontierCommand
         var cmd = new Command("frontier", "The SFT↔RL trade-off: with --schedules, the field's ways of mixing SFT and RL side by side on equal budgets; " +
             "without, Δ SFT-test CE against Δ mean@1 along each two-stage pipeline's second stage") { preset, seeds, output, existing, schedules, sweep, parallel, quiet, json };
         bridge.AddTo(cmd);
+        var cache = CacheArguments.Create();
+        cache.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             if (parse.GetValue(existing) is { } runDir)
@@ -56,7 +58,8 @@ public static class FrontierCommand
                     throw new ReproException("--bridge measures the two-stage frontier's second stages; the schedule frontier does not take it (run repro frontier without --schedules, or repro ablate)");
                 var outDir = parse.GetValue(output) ?? Path.Combine("runs", $"frontier-schedules-{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
                 bool asJson = parse.GetValue(json), silent = parse.GetValue(quiet);
-                new ScheduleFrontierRunner(p, chosen, outDir, seedList, ProgressLines.For(silent, asJson)) { Parallelism = parse.GetValue(parallel) }.Run();
+                var display = ProgressDisplay.For(silent, asJson);
+                display.Run(() => new ScheduleFrontierRunner(p, chosen, outDir, seedList, display.Log) { Parallelism = parse.GetValue(parallel), CacheDir = cache.Get(parse) }.Run());
                 if (asJson)
                 {
                     var document = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, ScheduleFrontierReport.JsonFile)))!.AsObject();
@@ -69,7 +72,8 @@ public static class FrontierCommand
             if (parse.GetValue(sweep) || parse.GetValue(parallel) is not null || parse.GetValue(quiet) || parse.GetValue(json))
                 throw new ReproException("--sweep, --parallel, --quiet and --json need --schedules (or a preset with frontier.schedules)");
             var dir = parse.GetValue(output) ?? Path.Combine("runs", $"frontier-{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-            var report = new StudyRunner(p, dir, seedList, line => AnsiConsole.MarkupLine(Markup.Escape(line))) { TrackAll = true, Bridge = bridge.Get(parse) }.Run();
+            var twoStage = ProgressDisplay.For();
+            var report = twoStage.Run(() => new StudyRunner(p, dir, seedList, twoStage.Log) { TrackAll = true, Bridge = bridge.Get(parse), CacheDir = cache.Get(parse) }.Run());
             Frontier.Write(report, dir);
             foreach (var path in Frontier.Paths(report).Where(x => x.Seed is null))
                 AnsiConsole.MarkupLine(Markup.Escape($"{path.Pipeline}: end of stage 2 Δ reward {path.Points[^1].DeltaReward:+0.000;-0.000}, Δ CE {path.Points[^1].DeltaCe:+0.000;-0.000}" +

@@ -28,7 +28,8 @@ public static class GrpoCommand
         cmd.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
-            var log = (string s) => AnsiConsole.MarkupLine(Markup.Escape(s));
+            var display = ProgressDisplay.For();
+            Action<string> log = display.Log;
             var (preset, train, _, encoder, model) = common.Resolve(parse, log);
             var o = parse.GetValue(options) is { } path ? GrpoOptions.Load(path) : preset?.Grpo ?? new GrpoOptions();
             o = o with { Seed = parse.GetValue(common.Seed), MaxSteps = parse.GetValue(maxSteps) ?? o.MaxSteps, LearningRate = parse.GetValue(lr) ?? o.LearningRate,
@@ -44,24 +45,20 @@ public static class GrpoCommand
             Directory.CreateDirectory(dir);
             IO.AtomicFile.WriteAllText(Path.Combine(dir, "grpo_options.json"), o.ToJson());
             AnsiConsole.WriteLine(o.ToJson());
-            ProgressTask? task = null;
-            var trainer = new GrpoTrainer(model, o.Beta != 0 ? ModelCopy.Frozen(model) : null, o, train.Select(encoder.Rl).ToList(), new WeightedReward([r]), encoder.Decode)
+            GrpoTrainer? trainer = null;
+            trainer = new GrpoTrainer(model, o.Beta != 0 ? ModelCopy.Frozen(model) : null, o, train.Select(encoder.Rl).ToList(), new WeightedReward([r]), encoder.Decode)
             {
                 OutputDir = dir, ResumeFrom = parse.GetValue(resume), SkipNonFinite = parse.GetValue(skip), Metrics = new MetricsLog(Path.Combine(dir, "metrics.jsonl"), TensorBoardLog.InRunFolder(dir, "grpo")), Warn = log,
                 TokenizerFolder = parse.GetValue(common.Model),                      // its tokenizer files go into each checkpoint
                 OnStep = m =>
                 {
-                    if (task is null) return;
-                    task.Value = m.Step;
-                    task.Description = $"GRPO step {m.Step} reward {m["reward"]:F3} len {m["completions/mean_length"]:F1}";
+                    string note = $"reward {m["reward"]:F3} len {m["completions/mean_length"]:F1}";
+                    TrainingProgress.Note(note);
+                    display.Milestone($"GRPO step {m.Step} {note}", m.Step, trainer!.TotalSteps);
                 },
             };
-            IReadOnlyList<GrpoStepMetrics> history = [];
-            ReproCli.Progress().Start(ctx =>
-            {
-                task = ctx.AddTask($"GRPO ({o.PromptsPerStep} prompts x {o.NumGenerations} samples, {trainer.TotalSteps} steps)", maxValue: trainer.TotalSteps);
-                history = trainer.Train();
-            });
+            log($"GRPO: {o.PromptsPerStep} prompts x {o.NumGenerations} samples, {trainer.TotalSteps} steps");
+            var history = display.RunJob($"seed {o.Seed}", trainer.Train);
             TaskSetup.SaveModel(model, encoder, Path.Combine(dir, "final"));
             if (history.Count > 0)
             {

@@ -61,8 +61,4 @@ public static class ReproCli
     }
 
     internal static IAnsiConsole Out { get; set; } = AnsiConsole.Console;
-
-    /// <summary>The progress display of the training verbs: description, bar, percentage, ETA.</summary>
-    public static Progress Progress() => AnsiConsole.Progress()
-        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn());
 }

@@ -26,7 +26,8 @@ public static class SftCommand
         cmd.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
-            var log = (string s) => AnsiConsole.MarkupLine(Markup.Escape(s));
+            var display = ProgressDisplay.For();
+            Action<string> log = display.Log;
             var (preset, train, test, encoder, model) = common.Resolve(parse, log);
             var o = parse.GetValue(options) is { } path ? SftOptions.Load(path) : preset?.Sft ?? new SftOptions();
             o = o with
@@ -46,24 +47,21 @@ public static class SftCommand
             AnsiConsole.WriteLine(o.ToJson());
             var sftTrain = train.Select(encoder.Sft).ToList();
             var sftTest = test.Select(encoder.Sft).ToList();
-            ProgressTask? task = null;
-            var trainer = new SftTrainer(model, o, sftTrain, sftTest, encoder.PadId)
+            SftTrainer? trainer = null;
+            trainer = new SftTrainer(model, o, sftTrain, sftTest, encoder.PadId)
             {
                 OutputDir = dir, ResumeFrom = parse.GetValue(resume), Metrics = new MetricsLog(Path.Combine(dir, "metrics.jsonl"), TensorBoardLog.InRunFolder(dir, "sft")), Warn = log,
                 TokenizerFolder = parse.GetValue(common.Model),                      // its tokenizer files go into each checkpoint
                 OnStep = m =>
                 {
-                    if (task is null || m.Step == 0) return;
-                    task.Value = m.Step;
-                    task.Description = $"SFT step {m.Step} loss {m.Loss:F4}" + (m.EvalCe is { } ce ? $" eval CE {ce:F4}" : "");
+                    if (m.Step == 0) return;
+                    string note = $"loss {m.Loss:F4}" + (m.EvalCe is { } ce ? $" eval CE {ce:F4}" : "");
+                    TrainingProgress.Note(note);
+                    display.Milestone($"SFT step {m.Step} {note}", m.Step, trainer!.TotalSteps);
                 },
             };
-            IReadOnlyList<SftStepMetrics> history = [];
-            ReproCli.Progress().Start(ctx =>
-            {
-                task = ctx.AddTask($"SFT ({train.Count} examples, {trainer.TotalSteps} steps)", maxValue: trainer.TotalSteps);
-                history = trainer.Train();
-            });
+            log($"SFT: {train.Count} examples, {trainer.TotalSteps} steps");
+            var history = display.RunJob($"seed {o.Seed}", trainer.Train);
             TaskSetup.SaveModel(model, encoder, Path.Combine(dir, "final"));
             var last = history.LastOrDefault(h => h.Step > 0);
             var ceLast = history.LastOrDefault(h => h.EvalCe is not null)?.EvalCe;

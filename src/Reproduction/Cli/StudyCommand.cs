@@ -16,19 +16,22 @@ public static class StudyCommand
         var parallel = new Option<int?>("--parallel") { Description = "Seeds run at once, one torch thread each (default: one per core; 1 runs them in turn on every core)" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines: only the summary (or, with --json, only the JSON)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout (run folder, report, wall time, stage effects, couplings); progress lines go to stderr" };
+        var cache = CacheArguments.Create();
         var cmd = new Command("study", "Run SFT-then-RL and RL-then-SFT (the paper's Fig. 3) and write a run folder with report and figures")
             { preset, seeds, output, parallel, quiet, json };
+        cache.AddTo(cmd);
         cmd.SetAction(parse =>
         {
             var p = StudyPreset.Load(parse.GetValue(preset)!);
             var seedList = parse.GetValue(seeds) is { } s ? ParseSeeds(s) : p.Seeds;
             var dir = parse.GetValue(output) ?? Path.Combine("runs", $"{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             bool asJson = parse.GetValue(json);
-            var progress = ProgressLines.For(parse.GetValue(quiet), asJson);
+            var display = ProgressDisplay.For(parse.GetValue(quiet), asJson);
+            Action<string> progress = display.Log;
             progress($"repro study preset {p.Name}, seeds {string.Join(",", seedList)} → {dir}");
             progress(p.Description);
             if (parse.GetValue(parallel) is < 1) throw new ReproException("--parallel: must be at least 1");
-            var report = new StudyRunner(p, dir, seedList, progress) { Parallelism = parse.GetValue(parallel) }.Run();
+            var report = display.Run(() => new StudyRunner(p, dir, seedList, progress) { Parallelism = parse.GetValue(parallel), CacheDir = cache.Get(parse) }.Run());
             var effects = new JsonArray();
             foreach (var effect in Reporting.StageEffect.All)
             {

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Reproduction.Experiments.Pipelines;
+using Reproduction.Experiments.Schedules;
 using Reproduction.IO;
 using Reproduction.Qwen3;
 using Reproduction.Reporting;
@@ -9,49 +11,24 @@ using Reproduction.Rewards;
 using Reproduction.Sft;
 using ScottPlot;
 using static TorchSharp.torch;
-using Tracker = Reproduction.Experiments.StudyContext.Tracker;
 
 namespace Reproduction.Experiments;
 
-/// <summary>How a variant trains: SFT-then-RL from the shared SFT checkpoint, RL-then-SFT, interleaved rounds, or one joint loss.</summary>
-public enum ScheduleKind { SftThenRl, RlThenSft, Interleaved, Joint }
-
-/// <summary>A schedule: `sft-then-rl`, `rl-then-sft`, `interleaved:K` (K GRPO steps per round), `joint:LAMBDA` (GRPO loss + λ·SFT loss).</summary>
-public sealed record Schedule(ScheduleKind Kind, double Parameter = 0)
+/// <summary>
+/// One arm of an ablation: its id (the pipeline id in report.json), the GRPO training reward, β and the schedule, a
+/// <see cref="ScheduleCatalog"/> spec: `sft-then-rl` (alias `sequential`) and `rl-then-sft` run the study's SFT and GRPO
+/// stages, any other schedule (`interleaved:K`, `joint:LAMBDA`, `chord-mu`, …) one stage on the schedule engine.
+/// </summary>
+public sealed record AblationVariant(string Id, string Title, string Reward, double Beta, string Schedule)
 {
-    public static Schedule Parse(string text)
-    {
-        var parts = text.Trim().Split(':', 2);
-        double Arg(string what) => parts.Length == 2 && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0
-            ? v : throw new ReproException($"--schedule: '{text}' needs a positive {what} after ':'");
-        return parts[0] switch
-        {
-            "sft-then-rl" or "sequential" => new(ScheduleKind.SftThenRl),
-            "rl-then-sft" => new(ScheduleKind.RlThenSft),
-            "interleaved" => new(ScheduleKind.Interleaved, Math.Floor(Arg("integer K")) is var k and >= 1 ? k : throw new ReproException($"--schedule: '{text}': K must be ≥ 1")),
-            "joint" => new(ScheduleKind.Joint, Arg("λ")),
-            _ => throw new ReproException($"--schedule: '{text}' (sft-then-rl, rl-then-sft, interleaved:K or joint:LAMBDA)"),
-        };
-    }
+    /// <summary>The schedule as the catalogue reads it (its canonical name; throws naming the known schedules for an unknown one).</summary>
+    public Schedules.Schedule Parsed => ScheduleCatalog.Parse(Schedule);
 
-    public override string ToString() => Kind switch
-    {
-        ScheduleKind.SftThenRl => "sft-then-rl",
-        ScheduleKind.RlThenSft => "rl-then-sft",
-        ScheduleKind.Interleaved => $"interleaved:{Parameter.ToString(CultureInfo.InvariantCulture)}",
-        _ => $"joint:{Parameter.ToString(CultureInfo.InvariantCulture)}",
-    };
-}
+    /// <summary>Sequential: SFT then GRPO with the study's trainers (the catalogue's plain sft-then-rl).</summary>
+    public bool SftThenRl => Parsed is { Info.Family: ScheduleFrontierReport.SftThenRl, SftWeight: SftTokenWeight.Nll };
 
-/// <summary>One arm of an ablation: its id (the pipeline id in report.json), the GRPO training reward, β and the schedule.</summary>
-public sealed record AblationVariant(string Id, string Title, string Reward, double Beta, Schedule Schedule)
-{
-    public IReward TrainingReward() => Reward switch
-    {
-        "strict" => new StrictColaReward(),
-        "label_only" => new LabelOnlyReward(),
-        _ => throw new ReproException($"ablation: unknown reward '{Reward}' (strict, label_only)"),
-    };
+    /// <summary>GRPO (all R steps, no plateau stop) then SFT with the study's trainers.</summary>
+    public bool RlThenSft => Parsed is { Info.Family: ScheduleFrontierReport.RlThenSft, SftWeight: SftTokenWeight.Nll };
 }
 
 /// <summary>The end of one variant, seed mean ± 95% CI: its change over the second stage (or the whole run from base) and where it ends.</summary>
@@ -82,100 +59,122 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private void Log(string message) => log($"[{_clock.Elapsed:mm\\:ss}] {message}");
 
+    /// <summary>The stage cache folder (<see cref="StageCache"/>), or null: the shared SFT stage is then trained once per seed and kept in memory.</summary>
+    public string? CacheDir { get; init; }
+
     /// <summary>The variants of a kind: reward (strict vs label-only), beta (0, 0.001, 0.01, 0.1), schedule (two orders, interleaved:K, joint:λ).</summary>
-    public static IReadOnlyList<AblationVariant> Variants(string kind, IReadOnlyList<double>? betas = null, IReadOnlyList<Schedule>? schedules = null)
+    public static IReadOnlyList<AblationVariant> Variants(string kind, IReadOnlyList<double>? betas = null, IReadOnlyList<string>? schedules = null)
     {
         // Several kinds ("reward,beta"): their variants in order, a variant that trains exactly like an earlier one dropped
         // (beta=0 is the strict sequential variant of the reward kind), so they share one SFT checkpoint per seed.
         if (kind.Contains(','))
             return kind.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).SelectMany(k => Variants(k, betas, schedules))
-                .DistinctBy(v => (v.Reward, v.Beta, v.Schedule)).ToList();
-        var seq = new Schedule(ScheduleKind.SftThenRl);
+                .DistinctBy(v => (v.Reward, v.Beta, v.Parsed.Name)).ToList();
+        const string seq = ScheduleFrontierReport.SftThenRl;
         return kind switch
         {
             "reward" =>
             [
-                new("strict", "GRPO with the strict reward (SFT target scores −1)", "strict", 0, seq),
-                new("label-only", "GRPO with the label-only reward (SFT target scores +1)", "label_only", 0, seq),
+                new("strict", "GRPO with the strict reward (SFT target scores −1)", TrainingRewards.Strict, 0, seq),
+                new("label-only", "GRPO with the label-only reward (SFT target scores +1)", TrainingRewards.LabelOnly, 0, seq),
             ],
             "beta" => (betas ?? [0, 0.001, 0.01, 0.1]).Select(b => new AblationVariant(
-                string.Create(CultureInfo.InvariantCulture, $"beta={b}"), string.Create(CultureInfo.InvariantCulture, $"GRPO with KL coefficient β = {b} (strict reward)"), "strict", b, seq)).ToList(),
-            "schedule" => (schedules ?? [seq, new(ScheduleKind.RlThenSft), new(ScheduleKind.Interleaved, 10), new(ScheduleKind.Joint, 1)])
-                .Select(s => new AblationVariant(s.ToString(), $"schedule {s} (strict reward)", "strict", 0, s)).ToList(),
+                string.Create(CultureInfo.InvariantCulture, $"beta={b}"), string.Create(CultureInfo.InvariantCulture, $"GRPO with KL coefficient β = {b} (strict reward)"), TrainingRewards.Strict, b, seq)).ToList(),
+            "schedule" => (schedules ?? [seq, ScheduleFrontierReport.RlThenSft, "interleaved:10", "joint:1"]).Select(ScheduleVariant).ToList(),
             _ => throw new ReproException($"--kind: '{kind}' (reward, beta or schedule)"),
         };
     }
 
+    /// <summary>The variant of one --schedules entry: its id is the spec as written (`sequential` reads as sft-then-rl); the catalogue checks it.</summary>
+    public static AblationVariant ScheduleVariant(string spec)
+    {
+        var id = spec.Trim();
+        var parsed = ScheduleCatalog.Parse(id);
+        if (parsed is { Info.Family: ScheduleFrontierReport.SftThenRl, SftWeight: SftTokenWeight.Nll }) id = ScheduleFrontierReport.SftThenRl;
+        return new AblationVariant(id, $"schedule {id} (strict reward)", TrainingRewards.Strict, 0, id);
+    }
+
+    /// <summary>
+    /// A variant's pipeline on one seed. Sequential variants share their first stage (the same SFT on the same base),
+    /// so the engine trains it once per seed; mixed schedules run from the base with the CE and both rewards at step 0,
+    /// every ⌈T/6⌉ steps and at the end.
+    /// </summary>
+    public static PipelineSpec Pipeline(StudyPreset preset, AblationVariant v, int seed)
+    {
+        var grpo = preset.Grpo with { MaxSteps = preset.RlStage.MaxSteps, Beta = v.Beta, Seed = seed };
+        string prefix = $"seed-{seed}-{Safe(v.Id)}";
+        IReadOnlyList<StageSpec> stages = v.SftThenRl
+            ?
+            [
+                new SftStageSpec(preset.Sft with { Seed = seed }) { MetricsFile = $"seed-{seed}-sft.jsonl", Board = $"seed-{seed}-sft" },
+                new GrpoStageSpec(grpo, v.Reward) { MetricsFile = $"{prefix}-grpo.jsonl", Board = prefix },
+            ]
+            : v.RlThenSft
+                ?
+                [
+                    new GrpoStageSpec(grpo, v.Reward) { MetricsFile = $"{prefix}-grpo.jsonl", Board = prefix },
+                    new SftStageSpec(preset.Sft with { Seed = seed }) { MetricsFile = $"{prefix}-sft.jsonl", Board = prefix },
+                ]
+                : [new ScheduleStageSpec(v.Schedule, v.Reward, Evaluations: 6) { MetricsFile = $"{prefix}-{v.Parsed.Info.Family}.jsonl", Board = prefix }];
+        return new PipelineSpec(v.Id, v.Title, seed, stages, Measurements.All);
+    }
+
     public RunReport Run()
     {
+        DryRunSpec.RefuseBaseOnDisk(preset, "ablate");
         Directory.CreateDirectory(outDir);
         var metricsDir = Directory.CreateDirectory(Path.Combine(outDir, "metrics")).FullName;
         AtomicFile.WriteAllText(Path.Combine(outDir, "preset.json"), preset.ToJson());
         TorchSharp.torch.set_num_threads(Math.Max(1, System.Environment.ProcessorCount));
         var ctx = new StudyContext(preset, metricsDir, bridge, Log);
-        var grpo = preset.Grpo with { MaxSteps = preset.RlStage.MaxSteps };
-        var curves = variants.ToDictionary(v => v.Id, _ => new List<Curve>());
-        var wall = variants.ToDictionary(v => v.Id, _ => 0.0);
-        int sftSteps = SftTrainer.StepsFor(preset.Sft, ctx.SftTrain.Count);
-        var done = new List<int>();
-        RunReport? report = null;
-        var rlSteps = variants.ToDictionary(v => v.Id, _ => grpo.MaxSteps);
-
-        foreach (var seed in seeds)
+        var writer = new ReportWriter(seeds, variants, (seedsDone, done) => Write(ctx, seedsDone, done));
+        var bases = new Dictionary<int, Qwen3ForCausalLM>();
+        Qwen3ForCausalLM BaseOf(int seed)
         {
-            var baseModel = TaskSetup.BaseModel(preset, ctx.Encoder, ctx.Train, seed, metricsDir, Log);
-            Tracker? sftTracker = null;
-            foreach (var v in variants)
-            {
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                var reward = v.TrainingReward();
-                var options = grpo with { Beta = v.Beta };
-                string prefix = $"seed-{seed}-{Safe(v.Id)}";
-                Log($"seed {seed}: {v.Id}");
-                switch (v.Schedule.Kind)
-                {
-                    case ScheduleKind.SftThenRl:
-                        if (sftTracker is null)
-                        {
-                            var a = ModelCopy.Trainable(baseModel);
-                            sftTracker = new Tracker(ctx, a, Seeds.Derive(seed, "eval"), rewards: true) { Board = ctx.EvalBoard($"seed-{seed}-sft") };
-                            ctx.SftStage(sftTracker, seed, $"seed-{seed}-sft.jsonl");
-                            Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {sftTracker.Ce[^1].Value:F3}");
-                        }
-                        var t = sftTracker.Fork(ModelCopy.Trainable(sftTracker.Model), ctx.EvalBoard(prefix));
-                        var hist = ctx.GrpoStage(t, seed, reward, options, sftSteps, v.Id, $"{prefix}-grpo.jsonl");
-                        rlSteps[v.Id] = hist.Count;
-                        curves[v.Id].AddRange(t.Curves(seed));
-                        Log($"seed {seed}: {v.Id} done, test CE {t.Ce[^1].Value:F3}, robust mean@1 {t.Robust[^1].Value:F3}");
-                        break;
-                    case ScheduleKind.RlThenSft:
-                    {
-                        var tb = new Tracker(ctx, ModelCopy.Trainable(baseModel), Seeds.Derive(seed, "eval"), rewards: true) { Board = ctx.EvalBoard(prefix) };
-                        rlSteps[v.Id] = ctx.RlThenSft(tb, seed, reward, options, null, trackCe: true, v.Id, prefix, sftSteps);
-                        curves[v.Id].AddRange(tb.Curves(seed));
-                        break;
-                    }
-                    default:
-                        curves[v.Id].AddRange(Mixed(ctx, baseModel, seed, v, reward, prefix).Curves(seed));
-                        break;
-                }
-                wall[v.Id] += clock.Elapsed.TotalSeconds;
-                report = Write(ctx, kind, [.. done, seed], sftSteps, rlSteps, curves, wall);   // after every variant: a stopped run keeps what it measured
-            }
-            done.Add(seed);
+            if (!bases.TryGetValue(seed, out var model)) bases[seed] = model = TaskSetup.BaseModel(preset, ctx.Encoder, ctx.Train, seed, metricsDir, Log);
+            return model;
         }
-        return report!;
+        try
+        {
+            var engine = new PipelineEngine(ctx, Log)
+            {
+                Cache = CacheDir is null ? null : new StageCache(CacheDir, Log), ProgressLabel = "pipelines",
+                Observers = [new BridgeObserver(ctx), writer],
+            };
+            engine.Run([.. seeds.SelectMany(seed => variants.Select(v => Pipeline(preset, v, seed)))], BaseOf);
+            return writer.Report!;
+        }
+        finally
+        {
+            foreach (var model in bases.Values) model.Dispose();
+        }
     }
 
-    private RunReport Write(StudyContext ctx, string kind, IReadOnlyList<int> seedsDone, int sftSteps, IReadOnlyDictionary<string, int> rlSteps,
-        IReadOnlyDictionary<string, List<Curve>> curves, IReadOnlyDictionary<string, double> wall)
+    /// <summary>Writes the report after every pipeline (a stopped run keeps what it measured), with the seeds whose every variant is done.</summary>
+    private sealed class ReportWriter(IReadOnlyList<int> seeds, IReadOnlyList<AblationVariant> variants,
+        Func<IReadOnlyList<int>, IReadOnlyList<PipelineOutcome>, RunReport> write) : IPipelineObserver
     {
-        var pipelines = variants.Where(v => curves[v.Id].Count > 0).Select(v => new PipelineResult(v.Id, v.Title, v.Schedule.Kind switch
+        private readonly List<PipelineOutcome> _done = [];
+        public RunReport? Report { get; private set; }
+
+        public void OnPipelineEnd(PipelineOutcome outcome, Qwen3ForCausalLM model)
         {
-            ScheduleKind.SftThenRl => [new Stage("sft", sftSteps), new Stage("grpo", rlSteps[v.Id])],
-            ScheduleKind.RlThenSft => [new Stage("grpo", rlSteps[v.Id]), new Stage("sft", sftSteps)],
-            _ => [new Stage("start", 0), new Stage(v.Schedule.ToString(), sftSteps + rlSteps[v.Id])],
-        }, curves[v.Id].ToList())).ToList();
+            _done.Add(outcome);
+            var seedsDone = seeds.Where(s => variants.All(v => _done.Any(o => o.Spec.Seed == s && o.Spec.Id == v.Id))).ToList();
+            Report = write(seedsDone.Count > 0 && seedsDone[^1] == outcome.Spec.Seed ? seedsDone : [.. seedsDone, outcome.Spec.Seed], _done);
+        }
+    }
+
+    private RunReport Write(StudyContext ctx, IReadOnlyList<int> seedsDone, IReadOnlyList<PipelineOutcome> done)
+    {
+        var pipelines = variants.Where(v => done.Any(o => o.Spec.Id == v.Id)).Select(v =>
+        {
+            var runs = done.Where(o => o.Spec.Id == v.Id).ToList();
+            var stages = runs[^1].ReportStages;
+            if (!v.SftThenRl && !v.RlThenSft) stages = [new Stage("start", 0), .. stages];
+            return new PipelineResult(v.Id, v.Title, stages, runs.SelectMany(r => r.Tracker.Curves(r.Spec.Seed)).ToList());
+        }).ToList();
+        var wall = variants.ToDictionary(v => v.Id, v => done.Where(o => o.Spec.Id == v.Id).Sum(o => o.WallSeconds));
         var report = new RunReport(RunReport.CurrentFormat, $"{preset.Name}+ablate-{kind.Replace(',', '+')}", seedsDone.ToList(),
             StudyRunner.EnvironmentBlock(preset, seedsDone, _clock.Elapsed), preset.Decisions, pipelines);
         report.Save(outDir);
@@ -192,29 +191,6 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
     }
 
     private static string Safe(string id) => string.Concat(id.Select(c => char.IsLetterOrDigit(c) || c is '-' or '.' ? c : '_'));
-
-    /// <summary>
-    /// A mixed schedule (`interleaved:K`, `joint:λ`) on the schedule engine of `repro frontier --schedules`
-    /// (<see cref="Schedules.ScheduleTrainer"/>: T = S + R steps, each with its share of the completions and demonstrations),
-    /// from the base, with the CE and both rewards evaluated at step 0, at every ⌈T/6⌉ steps and at the end.
-    /// </summary>
-    private Tracker Mixed(StudyContext ctx, Qwen3ForCausalLM baseModel, int seed, AblationVariant v, IReward reward, string prefix)
-    {
-        var m = ModelCopy.Trainable(baseModel);
-        var t = new Tracker(ctx, m, Seeds.Derive(seed, "eval"), rewards: true) { Board = ctx.EvalBoard(prefix) };
-        var schedule = Schedules.ScheduleCatalog.Parse(v.Schedule.ToString());
-        int total = schedule.TotalSteps(Schedules.ScheduleTrainer.ShapeOf(ctx)), every = (total + 5) / 6;
-        t.AddCe(0);
-        t.Rewards(0);
-        var trainer = new Schedules.ScheduleTrainer(m, schedule, ctx, reward, seed)
-        {
-            Metrics = ctx.Metrics($"{prefix}-{(v.Schedule.Kind == ScheduleKind.Joint ? "joint" : "interleaved")}.jsonl"),
-            OnStep = j => { if (j % every == 0 || j == total) { t.AddCe(j); t.Rewards(j); } },
-        };
-        trainer.Train();
-        Log($"seed {seed}: {v.Id}: {trainer.OptimizerSteps} steps, {trainer.SampledCompletions} completions, {trainer.Demonstrations} demonstrations, test CE {t.Ce[^1].Value:F3}, robust mean@1 {t.Robust[^1].Value:F3}");
-        return t;
-    }
 
     private static IReadOnlyList<AblationSummary> Summaries(RunReport run, IReadOnlyList<BridgeRow> rows, IReadOnlyDictionary<string, double> wall) =>
         run.Pipelines.Select(p =>

@@ -67,7 +67,7 @@ public sealed class StudyContext
     }
 
     /// <summary>Whether GRPO skips the backward of an all-zero-advantage batch (not in a dry run that forces it).</summary>
-    private bool SkipZeroGradientBackward => Preset.DryRun?.ForceGrpoBackward != true;
+    public bool SkipZeroGradientBackward => Preset.DryRun?.ForceGrpoBackward != true;
 
     public void Log(string message) => _log(message);
 
@@ -175,6 +175,20 @@ public sealed class StudyContext
         public Tracker Fork(Qwen3ForCausalLM branch, TensorBoardLog? board = null) =>
             new(ctx, branch, seedBase, rewards) { Ce = [.. Ce], Robust = [.. Robust], Strict = [.. Strict], Board = board };
 
+        /// <summary>A tracker that continues curves measured before (a pipeline prefix reused from the stage cache).</summary>
+        public static Tracker Restored(StudyContext ctx, Qwen3ForCausalLM model, int seedBase, bool rewards,
+            IEnumerable<CurvePoint> ce, IEnumerable<CurvePoint> robust, IEnumerable<CurvePoint> strict, TensorBoardLog? board) =>
+            new(ctx, model, seedBase, rewards) { Ce = [.. ce], Robust = [.. robust], Strict = [.. strict], Board = board };
+
+        /// <summary>Writes points [from, to) (counts of CE, robust and strict points) to <paramref name="board"/> as they were written when measured.</summary>
+        public void Replay(TensorBoardLog? board, IReadOnlyList<int> from, IReadOnlyList<int> to)
+        {
+            if (board is null) return;
+            for (int k = from[0]; k < to[0]; k++) board.Write(new JsonObject { ["step"] = Ce[k].Step, [StudyRunner.CeMetric] = Ce[k].Value });
+            for (int k = from[1]; k < to[1] && k < Strict.Count; k++)
+                board.Write(new JsonObject { ["step"] = Robust[k].Step, [StudyRunner.RobustMetric] = Robust[k].Value, [StudyRunner.StrictMetric] = Strict[k].Value });
+        }
+
         public IEnumerable<Curve> Curves(int seed, int? boundary = null)
         {
             yield return new Curve(StudyRunner.CeMetric, seed, Ce, boundary);
@@ -182,80 +196,5 @@ public sealed class StudyContext
             yield return new Curve(StudyRunner.RobustMetric, seed, Robust, boundary);
             yield return new Curve(StudyRunner.StrictMetric, seed, Strict, boundary);
         }
-    }
-
-    /// <summary>SFT from the tracker's model (Fig. 3a's first stage): CE at every SFT evaluation, rewards when tracked. Returns the step count.</summary>
-    public int SftStage(Tracker t, int seed, string metricsFile)
-    {
-        t.Rewards(0);
-        var sft = new SftTrainer(t.Model, Preset.Sft with { Seed = seed }, SftTrain, SftTest, Encoder.PadId)
-        {
-            Metrics = Metrics(metricsFile),
-            OnStep = m =>
-            {
-                if (m.EvalCe is { } v) t.AddCe(m.Step, v);
-                CheckMemory($"SFT step {m.Step} (seed {seed})");
-            },
-            OnEval = t.Rewards,
-        };
-        sft.Train();
-        return sft.TotalSteps;
-    }
-
-    /// <summary>GRPO after SFT (Fig. 3a's second stage) with the given reward and options, CE and rewards at every evaluation, the bridge at its checkpoints.</summary>
-    public IReadOnlyList<GrpoStepMetrics> GrpoStage(Tracker t, int seed, IReward reward, GrpoOptions grpo, int sftSteps, string pipeline, string metricsFile)
-    {
-        var bridge = StartBridge(t.Model, pipeline, seed, grpo.Beta, reward, sftSteps, grpo.MaxSteps);
-        using var reference = grpo.Beta != 0 ? ModelCopy.Frozen(t.Model) : null;
-        var trainer = new GrpoTrainer(t.Model, reference, grpo with { Seed = seed }, RlTrain, new WeightedReward([reward]), Encoder.Decode)
-        {
-            StepOffset = sftSteps,
-            Metrics = Metrics(metricsFile),
-            OnEval = step => { if (step > sftSteps) { t.AddCe(step); t.Rewards(step); BridgeAt(bridge, t.Model, step); } },
-            OnStep = m => CheckMemory($"GRPO step {m.Step} (seed {seed})"),
-            SkipZeroGradientBackward = SkipZeroGradientBackward,
-        };
-        return trainer.Train();
-    }
-
-    /// <summary>
-    /// RL-then-SFT (Fig. 3b) from the tracker's model: GRPO until <paramref name="stopWhen"/> or grpo.MaxSteps, then
-    /// <paramref name="sftSteps"/> of SFT; rewards (and CE with <paramref name="trackCe"/>) at every evaluation of both stages,
-    /// the bridge along SFT against the RL checkpoint. <paramref name="afterRl"/> runs at the boundary. Returns the RL step count.
-    /// </summary>
-    public int RlThenSft(Tracker t, int seed, IReward reward, GrpoOptions grpo, Func<IReadOnlyList<GrpoStepMetrics>, bool>? stopWhen, bool trackCe,
-        string pipeline, string metricsPrefix, int sftSteps, Action? afterRl = null)
-    {
-        BridgeStage? bridge = null;
-        void Evaluate(long step)
-        {
-            if (trackCe) t.AddCe(step);
-            t.Rewards(step);
-            BridgeAt(bridge, t.Model, step);
-        }
-        int rlSteps;
-        using (var reference = grpo.Beta != 0 ? ModelCopy.Frozen(t.Model) : null)
-        {
-            var rlTrainer = new GrpoTrainer(t.Model, reference, grpo with { Seed = seed }, RlTrain, new WeightedReward([reward]), Encoder.Decode)
-            {
-                Metrics = Metrics($"{metricsPrefix}-grpo.jsonl"),
-                OnEval = Evaluate,
-                OnStep = m => CheckMemory($"GRPO step {m.Step} (seed {seed})"),
-                StopWhen = stopWhen,
-                SkipZeroGradientBackward = SkipZeroGradientBackward,
-            };
-            rlSteps = rlTrainer.Train().Count;
-        }
-        Log($"seed {seed}: GRPO stopped after {rlSteps} steps ({(rlSteps < grpo.MaxSteps ? "reward plateau" : "step cap")}), mean@1 robust {t.Robust[^1].Value:F3} (base {t.Robust[0].Value:F3})");
-        afterRl?.Invoke();
-        bridge = StartBridge(t.Model, pipeline, seed, beta: null, reward, rlSteps, sftSteps);
-        new SftTrainer(t.Model, Preset.Sft with { Seed = seed }, SftTrain, null, Encoder.PadId)
-        {
-            StepOffset = rlSteps,
-            Metrics = Metrics($"{metricsPrefix}-sft.jsonl"),
-            OnEval = Evaluate,
-            OnStep = m => CheckMemory($"SFT step {m.Step} (seed {seed})"),
-        }.Train();
-        return rlSteps;
     }
 }

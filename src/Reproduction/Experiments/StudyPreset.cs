@@ -60,6 +60,13 @@ public sealed record DryRunSpec
     /// <summary>Run the GRPO backward even when the batch's advantages are all 0 (<see cref="Grpo.GrpoTrainer.SkipZeroGradientBackward"/> off).</summary>
     [JsonPropertyName("force_grpo_backward")] public bool ForceGrpoBackward { get; init; }
 
+    /// <summary>Refuses base_on_disk in a verb that keeps every seed's base in memory (only `repro study` honours it).</summary>
+    public static void RefuseBaseOnDisk(StudyPreset preset, string verb)
+    {
+        if (preset.DryRun?.BaseOnDisk == true)
+            throw new ReproException($"preset {preset.Name}: dry_run.base_on_disk is honoured by `repro study` only; `repro {verb}` keeps the bases in memory (remove it)");
+    }
+
     public DryRunSpec Validated(string where)
     {
         if (!(MaxRssGib >= 0) || !double.IsFinite(MaxRssGib)) throw new ReproException($"{where}: max_rss_gib: must be a finite number ≥ 0 (0 = no check), got {MaxRssGib}");

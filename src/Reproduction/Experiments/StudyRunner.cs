@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Reproduction.Data;
 using Reproduction.Evaluation;
+using Reproduction.Experiments.Pipelines;
 using Reproduction.Grpo;
 using Reproduction.IO;
 using Reproduction.Qwen3;
@@ -22,9 +23,10 @@ namespace Reproduction.Experiments;
 ///   SFT-then-RL (§5.1, Fig. 3a): base → SFT → GRPO (strict reward), SFT-test CE tracked through both stages.
 ///   RL-then-SFT (§5.2, Fig. 3b): base → GRPO until the reward plateaus (or the step cap) → SFT, mean@1 under
 ///   the robust and the strict reward (T 0.6, top-p 0.95) tracked through both stages.
-/// Writes the run folder: report.json/md, the two figures, metrics/*.jsonl, their TensorBoard runs and the evaluation
-/// curves' (tensorboard/, one run per pipeline and seed), and a model folder at every stage boundary
-/// (seed-N/PIPELINE/{base,after-STAGE}).
+/// The 2 × seeds pipelines are specs (<see cref="SftThenRl"/>, <see cref="RlThenSft"/>) run by <see cref="PipelineEngine"/>,
+/// with the bridge, a checkpoint folder and a diagnosis at every stage end as observers. Writes the run folder:
+/// report.json/md, the two figures, metrics/*.jsonl, their TensorBoard runs and the evaluation curves' (tensorboard/,
+/// one run per pipeline and seed), and a model folder at every stage boundary (seed-N/PIPELINE/{base,after-STAGE}).
 /// </summary>
 public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList<int> seeds, Action<string> log)
 {
@@ -42,6 +44,9 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private void Log(string message) => log($"[{_clock.Elapsed:mm\\:ss}] {message}");
 
+    /// <summary>The stage cache folder (<see cref="StageCache"/>), or null to train every stage.</summary>
+    public string? CacheDir { get; init; }
+
     public RunReport Run()
     {
         Directory.CreateDirectory(outDir);
@@ -53,154 +58,102 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         torch.set_num_threads(workers > 1 ? 1 : Math.Max(1, System.Environment.ProcessorCount));
 
         var ctx = new StudyContext(preset, metricsDir, Bridge, Log);
-        var grpo = preset.Grpo;
         // Bases first (one per seed, side by side), then the 2 × seeds pipelines as independent jobs on the workers.
         var bases = new SeedBase?[seeds.Count];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
-        Unwrapped(() => Parallel.For(0, seeds.Count, options, i => bases[i] = LoadBase(ctx, metricsDir, seeds[i])));
-        var runsA = new PipelineA?[seeds.Count];
-        var runsB = new PipelineB?[seeds.Count];
-        var progress = new JobProgress(2 * seeds.Count, "pipelines");
-        Unwrapped(() => Parallel.For(0, 2 * seeds.Count, options, j =>
+        try
         {
-            if (j % 2 == 0) runsA[j / 2] = RunSftThenRl(ctx, grpo, bases[j / 2]!);
-            else runsB[j / 2] = RunRlThenSft(ctx, grpo, bases[j / 2]!);
-            Log(progress.Finished());
-        }));
-        var done = Enumerable.Range(0, seeds.Count).Select(i => Combine(ctx, bases[i]!, runsA[i]!, runsB[i]!)).ToList();
-        int sftSteps = done[0].SftSteps, rlStepsA = done.Max(r => r.RlStepsA), rlStepsB = done.Max(r => r.RlStepsB);
-        var ceA = done.SelectMany(r => r.CeA).ToList();
-        var rewardB = done.SelectMany(r => r.RewardB).ToList();
-        var mechanisms = new JsonArray(done.Select(r => (JsonNode)r.Mechanisms).ToArray());
+            Jobs.For(seeds.Count, workers, i => bases[i] = LoadBase(ctx, metricsDir, seeds[i]));
+            var diagnosis = new DiagnosisObserver(ctx);
+            var engine = new PipelineEngine(ctx, Log)
+            {
+                Cache = CacheDir is null ? null : new StageCache(CacheDir, Log), Parallelism = workers, ProgressLabel = "pipelines",
+                Observers = [new BridgeObserver(ctx), new CheckpointObserver(ctx, p => Path.Combine(outDir, $"seed-{p.Seed}", p.Id)), diagnosis],
+            };
+            var outcomes = engine.Run([.. seeds.SelectMany(s => new[] { SftThenRl(preset, s, TrackAll), RlThenSft(preset, s, TrackAll) })],
+                seed => bases.First(b => b!.Seed == seed)!.Start);
+            var done = bases.Select((b, i) => Combine(ctx, b!, outcomes[2 * i], outcomes[2 * i + 1], diagnosis, TrackAll)).ToList();
+            int sftSteps = done[0].SftSteps, rlStepsA = done.Max(r => r.RlStepsA), rlStepsB = done.Max(r => r.RlStepsB);
+            var ceA = done.SelectMany(r => r.CeA).ToList();
+            var rewardB = done.SelectMany(r => r.RewardB).ToList();
+            var mechanisms = new JsonArray(done.Select(r => (JsonNode)r.Mechanisms).ToArray());
 
-        var report = new RunReport(RunReport.CurrentFormat, preset.Name, seeds, EnvironmentBlock(preset, seeds, _clock.Elapsed), preset.Decisions,
-        [
-            new PipelineResult(PaperClaim.SftThenRl, "SFT-then-RL", [new Stage("sft", sftSteps), new Stage("grpo", rlStepsA)], ceA),
-            new PipelineResult(PaperClaim.RlThenSft, "RL-then-SFT", [new Stage("grpo", rlStepsB), new Stage("sft", sftSteps)], rewardB),
-        ]) { Mechanisms = new JsonObject { ["per_seed"] = mechanisms } };
-        report.Save(outDir);
-        ReportMarkdown.Write(report, outDir);
-        Figure3.WriteAll(report, outDir);
-        Log($"wrote {Path.Combine(outDir, RunReport.FileName)}, {ReportMarkdown.FileName}, {Figure3.FileA}, {Figure3.FileB}");
-        if (ctx.Bridge is not null)
-        {
-            BridgeReport.Write(preset.Name, seeds, ctx.BridgeRows, outDir);
-            Log($"wrote {BridgeReport.JsonFile}, {BridgeReport.MarkdownFile}, {BridgeReport.PngFile}, {BridgeReport.Prop1PngFile}");
+            var report = new RunReport(RunReport.CurrentFormat, preset.Name, seeds, EnvironmentBlock(preset, seeds, _clock.Elapsed), preset.Decisions,
+            [
+                new PipelineResult(PaperClaim.SftThenRl, "SFT-then-RL", [new Stage("sft", sftSteps), new Stage("grpo", rlStepsA)], ceA),
+                new PipelineResult(PaperClaim.RlThenSft, "RL-then-SFT", [new Stage("grpo", rlStepsB), new Stage("sft", sftSteps)], rewardB),
+            ]) { Mechanisms = new JsonObject { ["per_seed"] = mechanisms } };
+            report.Save(outDir);
+            ReportMarkdown.Write(report, outDir);
+            Figure3.WriteAll(report, outDir);
+            Log($"wrote {Path.Combine(outDir, RunReport.FileName)}, {ReportMarkdown.FileName}, {Figure3.FileA}, {Figure3.FileB}");
+            if (ctx.Bridge is not null)
+            {
+                BridgeReport.Write(preset.Name, seeds, ctx.BridgeRows, outDir);
+                Log($"wrote {BridgeReport.JsonFile}, {BridgeReport.MarkdownFile}, {BridgeReport.PngFile}, {BridgeReport.Prop1PngFile}");
+            }
+            return report;
         }
-        return report;
+        finally
+        {
+            foreach (var b in bases) b?.Model?.Dispose();
+        }
+    }
+
+    /// <summary>SFT-then-RL (§5.1, Fig. 3a) from the seed's base: SFT, then GRPO (strict reward) for rl_stage.max_steps; the SFT-test CE tracked throughout (and both rewards with <paramref name="trackAll"/>).</summary>
+    public static PipelineSpec SftThenRl(StudyPreset preset, int seed, bool trackAll)
+    {
+        string name = $"seed-{seed}-{PaperClaim.SftThenRl}";
+        return new PipelineSpec(PaperClaim.SftThenRl, "SFT-then-RL", seed,
+        [
+            new SftStageSpec(preset.Sft with { Seed = seed }) { MetricsFile = $"{name}-sft.jsonl", Board = name },
+            new GrpoStageSpec(preset.Grpo with { MaxSteps = preset.RlStage.MaxSteps, Seed = seed }, TrainingRewards.Strict) { MetricsFile = $"{name}-grpo.jsonl", Board = name },
+        ], new Measurements(Ce: true, Rewards: trackAll));
+    }
+
+    /// <summary>RL-then-SFT (§5.2, Fig. 3b) from the seed's base: GRPO until its reward plateaus (or the step cap), then SFT; both rewards tracked throughout (and the CE with <paramref name="trackAll"/>).</summary>
+    public static PipelineSpec RlThenSft(StudyPreset preset, int seed, bool trackAll)
+    {
+        string name = $"seed-{seed}-{PaperClaim.RlThenSft}";
+        return new PipelineSpec(PaperClaim.RlThenSft, "RL-then-SFT", seed,
+        [
+            new GrpoStageSpec(preset.Grpo with { MaxSteps = preset.RlStage.MaxSteps, Seed = seed }, TrainingRewards.Strict, preset.RlStage) { MetricsFile = $"{name}-grpo.jsonl", Board = name },
+            new SftStageSpec(preset.Sft with { Seed = seed }) { MetricsFile = $"{name}-sft.jsonl", Board = name },
+        ], new Measurements(Ce: trackAll, Rewards: true));
     }
 
     /// <summary>One seed's two pipelines: their curves, stage lengths and mechanism entry.</summary>
     private sealed record SeedResult(int SftSteps, int RlStepsA, int RlStepsB, List<Curve> CeA, List<Curve> RewardB, JsonObject Mechanisms);
 
-    /// <summary>
-    /// Runs the parallel jobs and rethrows a job's ReproException as itself (Parallel.For wraps it in an AggregateException,
-    /// which the CLI would not recognise as an error of the run: it must end with its one-line message and exit code 2).
-    /// </summary>
-    private static void Unwrapped(Action jobs)
-    {
-        try { jobs(); }
-        catch (AggregateException e) when (e.Flatten().InnerExceptions.FirstOrDefault(x => x is ReproException) is { } inner)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
-        }
-    }
-
-    /// <summary>A seed's base: in memory, or (<see cref="DryRunSpec.BaseOnDisk"/>) only in its saved folder, <see cref="Folder"/>.</summary>
-    private sealed record SeedBase(int Seed, string Dir, Qwen3ForCausalLM? Model, LabelBelief Belief, Diagnosis Diagnosis, ulong DiagnosisSeed)
-    {
-        public string Folder => Path.Combine(Dir, "base");
-    }
-
-    /// <summary>A pipeline's own trainable copy of the seed's base: copied in memory, or loaded from the saved base folder.</summary>
-    private Qwen3ForCausalLM StartFrom(SeedBase b) => b.Model is { } model
-        ? ModelCopy.Trainable(model)
-        : Qwen3ForCausalLM.FromPretrained(b.Folder, TaskSetup.Dtype(preset), cuda_is_available() ? CUDA : CPU);
-
-    /// <summary>Saves a pipeline's checkpoint and checks the memory bound (a dry run's).</summary>
-    private static void Checkpoint(StudyContext ctx, Qwen3ForCausalLM model, string folder, string what)
-    {
-        TaskSetup.SaveModel(model, ctx.Encoder, folder);
-        ctx.CheckMemory($"saving {what}");
-    }
-
-    private static Diagnosis Diagnose(StudyContext ctx, Qwen3ForCausalLM model, ulong seed, string what)
-    {
-        var d = Diagnosis.Of(model, ctx, seed);
-        ctx.CheckMemory($"diagnosing {what}");
-        return d;
-    }
-
-    private sealed record PipelineA(int SftSteps, int RlSteps, List<Curve> Curves, Diagnosis AfterSft, Diagnosis AfterGrpo);
-
-    private sealed record PipelineB(int RlSteps, List<Curve> Curves, Diagnosis AfterGrpo, Diagnosis AfterSft);
+    /// <summary>A seed's base: kept in memory (<see cref="Model"/>), or (<see cref="DryRunSpec.BaseOnDisk"/>) only in its saved folder; <see cref="Start"/> is how the engine starts its pipelines.</summary>
+    private sealed record SeedBase(int Seed, Qwen3ForCausalLM? Model, BaseStart Start, LabelBelief Belief, Diagnosis Diagnosis);
 
     /// <summary>The seed's base (shipped, or pre-trained here), saved to the run folder and diagnosed.</summary>
     private SeedBase LoadBase(StudyContext ctx, string metricsDir, int seed)
     {
-        var seedDir = Path.Combine(outDir, $"seed-{seed}");
+        var folder = Path.Combine(outDir, $"seed-{seed}", "base");
         var baseModel = TaskSetup.BaseModel(preset, ctx.Encoder, ctx.Train, seed, metricsDir, Log);
         ctx.CheckMemory($"making the base of seed {seed}");
-        Checkpoint(ctx, baseModel, Path.Combine(seedDir, "base"), $"the base of seed {seed}");
-        ulong diagnosisSeed = (ulong)Seeds.Derive(seed, "diagnosis");
+        TaskSetup.SaveModel(baseModel, ctx.Encoder, folder);
+        ctx.CheckMemory($"saving the base of seed {seed}");
         var belief = LabelProbe.Belief(baseModel, ctx.Encoder, ctx.EvalExamples, LabelProbe.Format.Rl, (preset.Base ?? new BaseSpec()).Thoughts[0]);
-        var dBase = Diagnose(ctx, baseModel, diagnosisSeed, $"the base of seed {seed}");
+        var dBase = Diagnosis.Of(baseModel, ctx, DiagnosisObserver.SeedOf(seed));
+        ctx.CheckMemory($"diagnosing the base of seed {seed}");
         Log($"seed {seed}: base greedy accuracy {dBase.GreedyAccuracy:P1}, sampled {dBase.SampledAccuracy:P1} (robust mean@1 {dBase.RobustRl:F3}), label AUC {belief.Auc:F3}");
-        if (preset.DryRun?.BaseOnDisk == true)
-        {
-            baseModel.Dispose();                                                    // each pipeline loads seed-N/base
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            NativeAllocator.Trim();                                                 // the freed pages go back before the pipelines allocate
-            return new SeedBase(seed, seedDir, null, belief, dBase, diagnosisSeed);
-        }
-        return new SeedBase(seed, seedDir, baseModel, belief, dBase, diagnosisSeed);
+        if (preset.DryRun?.BaseOnDisk != true) return new SeedBase(seed, baseModel, BaseStart.InMemory(ctx, baseModel), belief, dBase);
+        var start = BaseStart.OnDisk(ctx, baseModel, folder);
+        baseModel.Dispose();                                                        // each pipeline loads seed-N/base
+        NativeAllocator.Trim();                                                     // its pages go back before the pipelines allocate
+        return new SeedBase(seed, null, start, belief, dBase);
     }
 
-    /// <summary>SFT-then-RL (§5.1, Fig. 3a) from the seed's base.</summary>
-    private PipelineA RunSftThenRl(StudyContext ctx, GrpoOptions grpo, SeedBase b)
+    /// <summary>A seed's curves, testbed checks and mechanism tables from its base and both pipelines (A: SFT-then-RL, B: RL-then-SFT).</summary>
+    private static SeedResult Combine(StudyContext ctx, SeedBase sb, PipelineOutcome a, PipelineOutcome b, DiagnosisObserver diagnosis, bool trackAll)
     {
-        int seed = b.Seed;
-        Log($"seed {seed}: SFT-then-RL");
-        using var a = StartFrom(b);
-        var ta = new StudyContext.Tracker(ctx, a, Seeds.Derive(seed, "eval"), TrackAll) { Board = ctx.EvalBoard($"seed-{seed}-sft-then-rl") };
-        int sftSteps = ctx.SftStage(ta, seed, $"seed-{seed}-sft-then-rl-sft.jsonl");
-        Log($"seed {seed}: SFT done ({sftSteps} steps), test CE {ta.Ce[^1].Value:F3} (base {ta.Ce[0].Value:F3})");
-        Checkpoint(ctx, a, Path.Combine(b.Dir, "sft-then-rl", "after-sft"), $"seed {seed} SFT-then-RL after SFT");
-        var afterSft = Diagnose(ctx, a, b.DiagnosisSeed, $"seed {seed} SFT-then-RL after SFT");
-        var hist = ctx.GrpoStage(ta, seed, new StrictColaReward(), grpo with { MaxSteps = preset.RlStage.MaxSteps }, sftSteps,
-            PaperClaim.SftThenRl, $"seed-{seed}-sft-then-rl-grpo.jsonl");
-        Log($"seed {seed}: GRPO done ({hist.Count} steps, train reward {hist.TakeLast(5).Average(m => m["reward"]):F3}), test CE {ta.Ce[^1].Value:F3}");
-        Checkpoint(ctx, a, Path.Combine(b.Dir, "sft-then-rl", "after-grpo"), $"seed {seed} SFT-then-RL after GRPO");
-        return new PipelineA(sftSteps, hist.Count, ta.Curves(seed).ToList(), afterSft, Diagnose(ctx, a, b.DiagnosisSeed, $"seed {seed} SFT-then-RL after GRPO"));
-    }
-
-    /// <summary>RL-then-SFT (§5.2, Fig. 3b) from the seed's base: GRPO until its reward plateaus, then as many SFT steps as SFT-then-RL's.</summary>
-    private PipelineB RunRlThenSft(StudyContext ctx, GrpoOptions grpo, SeedBase sb)
-    {
-        int seed = sb.Seed;
-        Log($"seed {seed}: RL-then-SFT");
-        using var b = StartFrom(sb);
-        var tb = new StudyContext.Tracker(ctx, b, Seeds.Derive(seed, "eval"), rewards: true) { Board = ctx.EvalBoard($"seed-{seed}-rl-then-sft") };
-        var rl = preset.RlStage;
-        Diagnosis? afterRl = null;
-        int sftSteps = SftTrainer.StepsFor(preset.Sft, ctx.SftTrain.Count);
-        int rlSteps = ctx.RlThenSft(tb, seed, new StrictColaReward(), grpo with { MaxSteps = rl.MaxSteps }, h => Plateaued(h, rl), TrackAll,
-            PaperClaim.RlThenSft, $"seed-{seed}-rl-then-sft", sftSteps, () =>
-            {
-                Checkpoint(ctx, b, Path.Combine(sb.Dir, "rl-then-sft", "after-grpo"), $"seed {seed} RL-then-SFT after GRPO");
-                afterRl = Diagnose(ctx, b, sb.DiagnosisSeed, $"seed {seed} RL-then-SFT after GRPO");
-            });
-        Log($"seed {seed}: SFT done, mean@1 robust {tb.Robust[^1].Value:F3}, strict {tb.Strict[^1].Value:F3}");
-        Checkpoint(ctx, b, Path.Combine(sb.Dir, "rl-then-sft", "after-sft"), $"seed {seed} RL-then-SFT after SFT");
-        var curves = new List<Curve> { new(RobustMetric, seed, tb.Robust, rlSteps), new(StrictMetric, seed, tb.Strict, rlSteps) };
-        if (TrackAll) curves.Add(new Curve(CeMetric, seed, tb.Ce, rlSteps));
-        return new PipelineB(rlSteps, curves, afterRl!, Diagnose(ctx, b, sb.DiagnosisSeed, $"seed {seed} RL-then-SFT after SFT"));
-    }
-
-    /// <summary>A seed's testbed checks and mechanism tables from its base and both pipelines.</summary>
-    private static SeedResult Combine(StudyContext ctx, SeedBase sb, PipelineA a, PipelineB b)
-    {
+        var (aSft, aGrpo) = (diagnosis.At(a.Spec.Id, sb.Seed, 0), diagnosis.At(a.Spec.Id, sb.Seed, 1));
+        var (bGrpo, bSft) = (diagnosis.At(b.Spec.Id, sb.Seed, 0), diagnosis.At(b.Spec.Id, sb.Seed, 1));
+        int rlStepsB = b.Stages[0].Steps;
+        var curvesB = new List<Curve> { new(RobustMetric, sb.Seed, b.Tracker.Robust, rlStepsB), new(StrictMetric, sb.Seed, b.Tracker.Strict, rlStepsB) };
+        if (trackAll) curvesB.Add(new Curve(CeMetric, sb.Seed, b.Tracker.Ce, rlStepsB));
         var mechanisms = new JsonObject
         {
             ["seed"] = sb.Seed,
@@ -208,34 +161,24 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             {
                 ["base_greedy_accuracy"] = sb.Diagnosis.GreedyAccuracy, ["base_sampled_accuracy"] = sb.Diagnosis.SampledAccuracy, ["base_label_auc"] = sb.Belief.Auc,
                 ["base_mean_p_true"] = sb.Belief.MeanPTrue, ["base_mean1_robust"] = sb.Diagnosis.RobustRl, ["base_greedy_mean1_robust"] = 2 * sb.Diagnosis.GreedyAccuracy - 1,
-                ["rl_gain_mean1_robust"] = b.AfterGrpo.RobustRl - sb.Diagnosis.RobustRl, ["sft_drop_mean1_robust"] = b.AfterSft.RobustRl - b.AfterGrpo.RobustRl,
-                ["sft_label_ce"] = a.AfterSft.Ce.Label * LabelTokensPerExample(ctx),
-                ["base_greedy_accuracy_sft_prompt"] = sb.Diagnosis.GreedyAccuracySftPrompt, ["sft_greedy_accuracy_sft_prompt"] = a.AfterSft.GreedyAccuracySftPrompt,
-                ["grpo_ce_rise"] = a.AfterGrpo.Ce.Total - a.AfterSft.Ce.Total,
+                ["rl_gain_mean1_robust"] = bGrpo.RobustRl - sb.Diagnosis.RobustRl, ["sft_drop_mean1_robust"] = bSft.RobustRl - bGrpo.RobustRl,
+                ["sft_label_ce"] = aSft.Ce.Label * LabelTokensPerExample(ctx),
+                ["base_greedy_accuracy_sft_prompt"] = sb.Diagnosis.GreedyAccuracySftPrompt, ["sft_greedy_accuracy_sft_prompt"] = aSft.GreedyAccuracySftPrompt,
+                ["grpo_ce_rise"] = aGrpo.Ce.Total - aSft.Ce.Total,
             },
             ["checkpoints"] = new JsonObject
             {
-                ["base"] = sb.Diagnosis.ToJson(), ["sft_then_rl/after_sft"] = a.AfterSft.ToJson(), ["sft_then_rl/after_grpo"] = a.AfterGrpo.ToJson(),
-                ["rl_then_sft/after_grpo"] = b.AfterGrpo.ToJson(), ["rl_then_sft/after_sft"] = b.AfterSft.ToJson(),
+                ["base"] = sb.Diagnosis.ToJson(), ["sft_then_rl/after_sft"] = aSft.ToJson(), ["sft_then_rl/after_grpo"] = aGrpo.ToJson(),
+                ["rl_then_sft/after_grpo"] = bGrpo.ToJson(), ["rl_then_sft/after_sft"] = bSft.ToJson(),
             },
-            [Mechanisms.RlThenSft] = Mechanisms.ToJson(Mechanisms.Drop(b.AfterGrpo, b.AfterSft)),
-            [Mechanisms.SftThenRl] = Mechanisms.ToJson(Mechanisms.Rise(a.AfterSft, a.AfterGrpo)),
+            [Mechanisms.RlThenSft] = Mechanisms.ToJson(Mechanisms.Drop(bGrpo, bSft)),
+            [Mechanisms.SftThenRl] = Mechanisms.ToJson(Mechanisms.Rise(aSft, aGrpo)),
         };
-        return new SeedResult(a.SftSteps, a.RlSteps, b.RlSteps, a.Curves, b.Curves, mechanisms);
+        return new SeedResult(a.Stages[0].Steps, a.Stages[1].Steps, rlStepsB, a.Tracker.Curves(sb.Seed).ToList(), curvesB, mechanisms);
     }
 
     /// <summary>Completion tokens per SFT-test example (the CE by role is per token; the label CE is per example).</summary>
     private static double LabelTokensPerExample(StudyContext ctx) => ctx.EvalExamples.Select(ctx.SftExampleOf).Average(x => (double)x.CompletionIds.Count);
-
-    /// <summary>Converged: after min_steps, the last window's mean training reward is not above the previous window's + tolerance.</summary>
-    public static bool Plateaued(IReadOnlyList<GrpoStepMetrics> h, RlStageSpec rl)
-    {
-        int w = rl.PlateauWindow;
-        if (h.Count < Math.Max(rl.MinSteps, 2 * w)) return false;
-        double last = h.Skip(h.Count - w).Average(m => m["reward"]);
-        double before = h.Skip(h.Count - 2 * w).Take(w).Average(m => m["reward"]);
-        return last <= before + rl.PlateauTolerance;
-    }
 
     internal static JsonObject EnvironmentBlock(StudyPreset preset, IReadOnlyList<int> seeds, TimeSpan wall)
     {

@@ -78,7 +78,7 @@ public static class TaskSetup
             }
             log($"seed {seed}: {why}: pre-training it with the preset's recipe ({spec.Steps} steps)");
             var model = InitializedModel(preset, encoder, seed);
-            Pretrain(model, spec, preset, encoder, train, seed, metricsDir, log);
+            using (TrainingProgress.Enter($"seed {seed} · base", counted: false)) Pretrain(model, spec, preset, encoder, train, seed, metricsDir, log);
             return model;
         }
         return InitializedModel(preset, encoder, seed);
@@ -112,7 +112,10 @@ public static class TaskSetup
                 WarmupRatio = phase.WarmupRatio, LrSchedulerType = "cosine", EvalSteps = 0, Seed = phaseSeed, MaxLength = preset.Sft.MaxLength,
             };
             var metrics = metricsDir is null ? null : MetricsLog.InRunFolder(metricsDir, $"seed-{seed}-base-{(phase.Name.Length > 0 ? phase.Name : $"phase-{i}")}.jsonl");
-            new SftTrainer(model, options, corpus, null, encoder.PadId) { Metrics = metrics }.Train();
+            new SftTrainer(model, options, corpus, null, encoder.PadId)
+            {
+                Metrics = metrics, ProgressStage = $"base {(phase.Name.Length > 0 ? phase.Name : $"phase {i}")}",
+            }.Train();
             afterPhase?.Invoke(i, model);
             log($"seed {seed}: base phase {i} '{phase.Name}' done ({phase.Steps} steps, label accuracy {phase.LabelAccuracy})");
         }
@@ -144,10 +147,13 @@ public static class TaskSetup
     /// <summary>A loadable model folder (config, generation config, weights, vocabulary subset), written atomically.</summary>
     public static void SaveModel(Qwen3ForCausalLM model, ColaTaskEncoder encoder, string folder)
     {
-        AtomicFile.WriteFolder(folder, tmp =>
-        {
-            CheckpointFolder.WriteContents(tmp, model.Config.ToJson(), model.GenerationConfig.ToJson(), model.NamedWeights());
-            encoder.Subset?.Save(tmp);
-        }, overwrite: true);
+        AtomicFile.WriteFolder(folder, tmp => WriteModel(model, encoder, tmp), overwrite: true);
+    }
+
+    /// <summary>The files of <see cref="SaveModel"/>, into an existing (temporary) folder.</summary>
+    public static void WriteModel(Qwen3ForCausalLM model, ColaTaskEncoder encoder, string folder)
+    {
+        CheckpointFolder.WriteContents(folder, model.Config.ToJson(), model.GenerationConfig.ToJson(), model.NamedWeights());
+        encoder.Subset?.Save(folder);
     }
 }

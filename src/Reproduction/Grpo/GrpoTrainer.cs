@@ -119,6 +119,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
             session.Next = step + 1;
             if ((step + 1) % options.LoggingSteps == 0 || step + 1 == TotalSteps) Metrics?.Append(metrics.ToJson());
             OnStep?.Invoke(metrics);
+            TrainingProgress.Step("grpo", step + 1, TotalSteps);
             if (options.EvalSteps is { } every && ((step + 1) % every == 0 || step + 1 == TotalSteps)) OnEval?.Invoke(StepOffset + step + 1);
             bool stop = StopWhen?.Invoke(history) == true;
             if (stop && options.EvalSteps is { } e && (step + 1) % e != 0) OnEval?.Invoke(StepOffset + step + 1);

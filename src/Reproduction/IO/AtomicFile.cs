@@ -113,6 +113,35 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Fills a fresh sibling temp folder with `fill`, then renames it to `folder` unless `folder` exists by then (another
+    /// writer got there first): that folder is left as it is, the temporary is removed, and the result is false.
+    /// </summary>
+    public static bool TryCreateFolder(string folder, Action<string> fill)
+    {
+        var full = Path.GetFullPath(folder.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
+        var parent = Path.GetDirectoryName(full)!;
+        var tmp = Path.Combine(parent, $".{Path.GetFileName(full)}{TempMarker}{Guid.NewGuid():N}");
+        try
+        {
+            Directory.CreateDirectory(tmp);
+            fill(tmp);
+            TestHooksBeforeRename(tmp);
+            if (Directory.Exists(full)) return false;
+            try { Directory.Move(tmp, full); }
+            catch (IOException) when (Directory.Exists(full)) { return false; }
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw ReproException.ForFile(full, $"could not write folder: {e.Message}", e);
+        }
+        finally
+        {
+            if (Directory.Exists(tmp)) TryDeleteFolder(tmp);
+        }
+    }
+
     /// <summary>The <see cref="CapacityVariable"/> and <see cref="PauseVariable"/> hooks, between a folder's fill and its rename.</summary>
     private static void TestHooksBeforeRename(string tmp)
     {

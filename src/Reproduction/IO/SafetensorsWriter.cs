@@ -84,7 +84,8 @@ public static class SafetensorsWriter
         header.CopyTo(stream);
         foreach (var (name, t) in list)
         {
-            using var c = t.detach().cpu().contiguous();
+            using var scope = NewDisposeScope();
+            var c = t.detach().cpu().contiguous();
             if (c.NumberOfElements * c.ElementSize > int.MaxValue)
                 throw new NotSupportedException($"tensor '{name}' is over 2 GiB; split it before saving");
             if (c.NumberOfElements > 0) stream.Write(c.bytes);

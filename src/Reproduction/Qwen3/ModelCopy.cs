@@ -14,7 +14,11 @@ public static class ModelCopy
     private static Qwen3ForCausalLM Copy(Qwen3ForCausalLM source, bool trainable)
     {
         using var noGrad = torch.no_grad();
-        var weights = source.NamedWeights().ToDictionary(w => w.Name, w => w.Tensor.detach().clone().DetachFromDisposeScope());
+        var weights = source.NamedWeights().ToDictionary(w => w.Name, w =>
+        {
+            using var view = w.Tensor.detach();
+            return view.clone().DetachFromDisposeScope();
+        });
         var copy = new Qwen3ForCausalLM(source.Config, name => weights[name], source.GenerationConfig);
         if (!trainable)
         {

@@ -48,6 +48,9 @@ public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IRead
     /// <summary>Called with the global step wherever the trainer evaluates (not at step 0): the pipeline's own evaluations.</summary>
     public Action<long>? OnEval { get; init; }
 
+    /// <summary>The stage name this trainer's steps are reported under on the live display (<see cref="TrainingProgress"/>).</summary>
+    public string ProgressStage { get; init; } = "sft";
+
     /// <summary>Optional metrics.jsonl sink.</summary>
     public MetricsLog? Metrics { get; init; }
 
@@ -128,6 +131,7 @@ public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IRead
             if (evalNow) metrics = metrics with { EvalCe = EvaluateCe() };
             if (evalPoint) OnEval?.Invoke(StepOffset + step + 1);
             Record(metrics, history, log: (step + 1) % _options.LoggingSteps == 0 || evalNow);
+            TrainingProgress.Step(ProgressStage, step + 1, TotalSteps);
             bool saveNow = OutputDir is not null && ((_options.SaveSteps > 0 && (step + 1) % _options.SaveSteps == 0) || step + 1 == TotalSteps);
             if (saveNow)
                 TrainerCheckpoint.Save(OutputDir!, model, optimizer, new TrainerState(step + 1, optimizer.Step, null, "sft"), TokenizerFolder);

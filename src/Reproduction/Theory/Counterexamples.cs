@@ -8,7 +8,7 @@ public sealed record Theorem41Instance(string Name, PromptDistribution Q, Reward
     public double J2 => RewardObjective.J(Q, P2, R);
 
     /// <summary>Assumption 3 (Eq. 19): a ≤ E_q D_KL(p₂‖p₁) ≤ A with 0 &lt; a ≤ A &lt; ∞.</summary>
-    public bool SatisfiesAssumption3 => LowerA > 0 && LowerA <= UpperA && Kl >= LowerA && Kl <= UpperA;
+    public bool SatisfiesAssumption3 => LowerA > 0 && LowerA <= UpperA && UpperA < double.PositiveInfinity && Kl >= LowerA && Kl <= UpperA;
 
     /// <summary>Eq. (20) needs J(p₂) ≤ J(p₁) − C₂ with C₂ &gt; 0; it is refuted when Assumption 3 holds and J(p₂) ≥ J(p₁).</summary>
     public bool RefutesTheorem41 => SatisfiesAssumption3 && J2 >= J1;

@@ -6,6 +6,10 @@ namespace Reproduction.Theory;
 /// </summary>
 public static class GibbsOptimum
 {
+    /// <summary>β·E_q log Z_β: the value J_β(p*) of the optimum (§3.3).</summary>
+    public static double OptimalValue(PromptDistribution q, TabularPolicy refPolicy, RewardTable r, double beta) =>
+        beta * q.Expect(x => LogZ(refPolicy, r, beta, x));
+
     /// <summary>log Z_β(x) = log Σ_y π_ref(y|x)·exp(r(x,y)/β) (log-sum-exp over supp π_ref).</summary>
     public static double LogZ(TabularPolicy refPolicy, RewardTable r, double beta, int x)
     {

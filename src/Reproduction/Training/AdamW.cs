@@ -35,7 +35,9 @@ public sealed class AdamW : IDisposable
         {
             var stateType = NeedsMaster(p) ? ScalarType.Float32 : p.dtype;
             _state[name] = (torch.zeros_like(p, stateType).DetachFromDisposeScope(), torch.zeros_like(p, stateType).DetachFromDisposeScope());
-            if (NeedsMaster(p)) _master[name] = p.detach().to(ScalarType.Float32).clone().DetachFromDisposeScope();
+            if (!NeedsMaster(p)) continue;
+            using var view = p.detach();
+            _master[name] = view.to(ScalarType.Float32).DetachFromDisposeScope();     // a new float32 tensor: no clone needed
         }
     }
 

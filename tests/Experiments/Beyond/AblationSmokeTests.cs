@@ -16,7 +16,7 @@ public sealed class AblationSmokeFixture : IDisposable
 
     public AblationSmokeFixture()
     {
-        var variants = AblationRunner.Variants(Kinds, betas: [0.01], schedules: [Schedule.Parse("interleaved:5"), Schedule.Parse("joint:1")]);
+        var variants = AblationRunner.Variants(Kinds, betas: [0.01], schedules: ["interleaved:5", "joint:1"]);
         Report = new AblationRunner(StudyPreset.Load("tiny-smoke"), Kinds, variants, Dir, [1],
             new BridgeOptions { Prompts = 20, Samples = 2, Checkpoints = 1 }, _ => { }).Run();
     }

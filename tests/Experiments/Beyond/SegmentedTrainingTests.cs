@@ -65,14 +65,17 @@ public sealed class SegmentedTrainingTests
     }
 
     [Fact]
-    public void Schedules_parse_with_their_parameter_and_bad_ones_are_refused_naming_the_forms()
+    public void Ablation_schedules_parse_with_the_catalogue_keeping_their_ids_and_bad_ones_are_refused_naming_the_known_ones()
     {
-        Assert.Equal(new Schedule(ScheduleKind.Interleaved, 10), Schedule.Parse("interleaved:10"));
-        Assert.Equal(new Schedule(ScheduleKind.Joint, 0.5), Schedule.Parse("joint:0.5"));
-        Assert.Equal("joint:0.5", Schedule.Parse("joint:0.5").ToString());
-        Assert.Equal(ScheduleKind.SftThenRl, Schedule.Parse("sequential").Kind);
-        Assert.Contains("interleaved:K", Assert.Throws<Reproduction.ReproException>(() => Schedule.Parse("alternating")).Message);
-        Assert.Throws<Reproduction.ReproException>(() => Schedule.Parse("joint:-1"));
+        Assert.Equal("interleaved:10", AblationRunner.ScheduleVariant("interleaved:10").Id);
+        Assert.Equal(10, AblationRunner.ScheduleVariant("interleaved:10").Parsed["k"]);
+        Assert.Equal(0.5, AblationRunner.ScheduleVariant("joint:0.5").Parsed["lambda"]);
+        Assert.Equal("sft-then-rl", AblationRunner.ScheduleVariant("sequential").Id);
+        Assert.True(AblationRunner.ScheduleVariant("sequential").SftThenRl);
+        Assert.True(AblationRunner.ScheduleVariant("rl-then-sft").RlThenSft);
+        Assert.False(AblationRunner.ScheduleVariant("dft").SftThenRl);                           // SFT-then-RL with DFT's loss: the schedule engine's
+        Assert.Contains("known:", Assert.Throws<Reproduction.ReproException>(() => AblationRunner.ScheduleVariant("alternating")).Message);
+        Assert.Throws<Reproduction.ReproException>(() => AblationRunner.ScheduleVariant("joint:-1"));
         Assert.Equal(["beta=0", "beta=0.001", "beta=0.01", "beta=0.1"], AblationRunner.Variants("beta").Select(v => v.Id));
         Assert.Equal(["strict", "label_only"], AblationRunner.Variants("reward").Select(v => v.Reward));
     }

@@ -19,7 +19,7 @@ public sealed class BaseModelTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, true);
 
     /// <summary>tiny-smoke with a recipe small enough to run in a test: two phases of a few steps on 200 sentences.</summary>
-    private string SmallRecipePreset()
+    internal static string SmallRecipePreset(string dir)
     {
         var json = JsonNode.Parse(StudyPreset.Load("tiny-smoke").ToJson())!.AsObject();
         json["name"] = "small-recipe";
@@ -28,7 +28,7 @@ public sealed class BaseModelTests : IDisposable
               "phases": [ { "name": "skill", "steps": 4, "learning_rate": 0.003, "batch_size": 8, "label_accuracy": 1.0 },
                           { "name": "calibration", "steps": 2, "learning_rate": 0.001, "batch_size": 8, "label_accuracy": 0.65 } ] }
             """);
-        var path = Path.Combine(_dir, "small-recipe.json");
+        var path = Path.Combine(dir, "small-recipe.json");
         File.WriteAllText(path, json.ToJsonString());
         return path;
     }
@@ -75,7 +75,7 @@ public sealed class BaseModelTests : IDisposable
     [Fact]
     public void Pretrain_rebuilds_a_base_bit_for_bit_from_the_same_seed_and_seals_it_so_a_study_finds_it()
     {
-        var preset = SmallRecipePreset();
+        var preset = SmallRecipePreset(_dir);
         string Build(string root, int seed)
         {
             Assert.Equal(0, ReproCli.Run(["pretrain", "--preset", preset, "--seeds", seed.ToString(), "--out", root]));

@@ -23,12 +23,22 @@ public sealed class SmokeStudyFixture : IDisposable
     public void Dispose() => Directory.Delete(Dir, true);
 }
 
+/// <summary>Alone: the torch thread count is process-wide, and the reference comparison needs the fixture's to hold throughout.</summary>
+[CollectionDefinition(nameof(StudySmokeTests), DisableParallelization = true)]
+public sealed class StudySmokeCollection;
+
 /// <summary>
 /// Both pipelines end to end on CPU: the run folder holds what the README promises, the report reads the same
 /// (numbers scrubbed), and the regression gate passes on the run and fails on perturbed or flipped copies.
 /// </summary>
+[Collection(nameof(StudySmokeTests))]
 public sealed class StudySmokeTests(SmokeStudyFixture run) : IClassFixture<SmokeStudyFixture>
 {
+    /// <summary>The numbers did not move: every curve point, stage length and mechanism entry equals the pre-engine reference to the last digit.</summary>
+    [Fact]
+    public void Every_curve_point_stage_length_and_mechanism_entry_equals_the_reference_recorded_before_the_pipeline_engine() =>
+        StudyReference.Check(run.Report);
+
     [Fact]
     public void The_run_folder_holds_report_figures_metrics_and_a_model_at_every_stage_boundary()
     {

@@ -1,12 +1,14 @@
+using System.Reflection;
 using System.Text.RegularExpressions;
 using Reproduction.Theory.Checks;
+using Reproduction.Theory.Statements;
 
 namespace Repro.Tests.Docs;
 
 /// <summary>
-/// The results table of docs/theory.md against the code: it names every check of `repro theory` and no other, a row
-/// says "refuted" exactly when its checks expect that verdict, its source is the checks' source, and the test classes
-/// it names exist in tests/Theorems.
+/// The results table of docs/theory.md against the registry of statements (<see cref="TheoryChecks.All"/>, what `repro theory`
+/// runs): it names every statement and no other, a row says "refuted" exactly when its statements expect that verdict, its
+/// source is theirs, and the test class it names exists in tests/Theorems and runs each of the row's statement objects.
 /// </summary>
 public sealed partial class TheoremTableTests
 {
@@ -32,7 +34,7 @@ public sealed partial class TheoremTableTests
 
     private static List<string> Quoted(string cell) => Backticked().Matches(cell).Select(m => m.Groups[1].Value).ToList();
 
-    private static IEnumerable<TheoryCheck> Matching(string id) => id.EndsWith('*')
+    private static IEnumerable<TheoremStatement> Matching(string id) => id.EndsWith('*')
         ? TheoryChecks.All.Where(c => c.Id.StartsWith(id[..^1], StringComparison.Ordinal))
         : TheoryChecks.All.Where(c => c.Id == id);
 
@@ -64,14 +66,31 @@ public sealed partial class TheoremTableTests
         }
     }
 
+    /// <summary>The C# name of every registered statement, as the tests refer to it: "Theorem31Statements.Identity".</summary>
+    private static Dictionary<TheoremStatement, string> MemberNames() =>
+        typeof(TheoremStatement).Assembly.GetTypes()
+            .Where(t => t.Namespace == typeof(TheoremStatement).Namespace)
+            .SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Static)
+                .Where(p => typeof(TheoremStatement).IsAssignableFrom(p.PropertyType))
+                .Select(p => (Statement: (TheoremStatement)p.GetValue(null)!, Name: $"{t.Name}.{p.Name}")))
+            .ToDictionary(m => m.Statement, m => m.Name);
+
     [Fact]
-    public void The_test_classes_the_table_names_exist()
+    public void The_test_classes_the_table_names_exist_and_run_the_rows_statements()
     {
-        var sources = string.Join("\n", Directory.EnumerateFiles(Path.Combine(SharedData.RepoRoot, "tests", "Theorems"), "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)).Select(File.ReadAllText));
+        var files = Directory.EnumerateFiles(Path.Combine(SharedData.RepoRoot, "tests", "Theorems"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)).Select(File.ReadAllText).ToList();
+        var names = MemberNames();
+        Assert.All(TheoryChecks.All, c => Assert.True(names.ContainsKey(c), $"{c.Id} is registered but is no public static member of {typeof(TheoremStatement).Namespace}"));
         foreach (var row in Rows())
             foreach (var name in row.Classes)
-                Assert.True(Regex.IsMatch(sources, $@"\bclass\s+{Regex.Escape(name)}\b"), $"docs/theory.md:{row.Line}: no test class {name} in tests/Theorems");
+            {
+                var source = files.FirstOrDefault(f => Regex.IsMatch(f, $@"\bclass\s+{Regex.Escape(name)}\b"));
+                Assert.True(source is not null, $"docs/theory.md:{row.Line}: no test class {name} in tests/Theorems");
+                foreach (var statement in row.Ids.SelectMany(Matching))
+                    Assert.True(source.Contains(names[statement], StringComparison.Ordinal),
+                        $"docs/theory.md:{row.Line}: {name} does not run {statement.Id} ({names[statement]})");
+            }
     }
 
     [GeneratedRegex("`([^`]+)`")]

@@ -28,8 +28,8 @@ public static class ScheduleCatalog
         Hpt.Entry, Luffy.Entry, Relift.Entry, Srft.Entry, SingleStage.SftOnlyEntry, SingleStage.RlOnlyEntry,
     ];
 
-    /// <summary>Shorthands: `dft` is SFT-then-RL with DFT's SFT loss.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string> { ["dft"] = "sft-then-rl:sft_loss=dft" };
+    /// <summary>Shorthands: `dft` is SFT-then-RL with DFT's SFT loss; `sequential` is SFT-then-RL (`repro ablate`'s older name).</summary>
+    public static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string> { ["dft"] = "sft-then-rl:sft_loss=dft", ["sequential"] = "sft-then-rl" };
 
     /// <summary>What `all` runs.</summary>
     public static readonly IReadOnlyList<string> All =

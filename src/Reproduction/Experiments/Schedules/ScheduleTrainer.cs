@@ -95,6 +95,7 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
                 foreach (var (k, v) in values.OrderBy(kv => kv.Key, StringComparer.Ordinal)) line[k] = double.IsFinite(v) ? v : null;
                 Metrics?.Append(line);
                 OnStep?.Invoke(j);
+                TrainingProgress.Step("train", j, total);
             }
         }
         finally
