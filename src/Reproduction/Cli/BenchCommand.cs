@@ -110,7 +110,7 @@ public static class BenchCommand
                     "train" => TrainStepBenchmark.Run(settings),
                     "generate" => GenerationBenchmark.Run(settings, notes.Add),
                     "grpo" => GrpoStepBenchmark.Run(settings),
-                    "tokenizer" => TokenizerBenchmark.Run(settings),
+                    "tokenizer" => TokenizerBenchmark.Run(settings, notes.Add),
                     "profile" => ProfileBenchmark.Run(settings),
                     _ => throw new InvalidOperationException(w),
                 };

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Reproduction.Experiments;
 using Reproduction.Experiments.Schedules;
+using Reproduction.IO;
 using Reproduction.Reporting;
 using Spectre.Console;
 
@@ -34,6 +35,7 @@ public static class FrontierCommand
         {
             if (parse.GetValue(existing) is { } runDir)
             {
+                using var owner = RunFolderLock.Acquire(runDir, "frontier --run", existing: true);
                 if (ScheduleFrontierReport.LoadRuns(runDir) is { } loaded)
                 {
                     ScheduleFrontierReport.Write(ScheduleFrontierReport.Summarize(loaded.Runs), loaded.Runs, loaded.Preset, runDir);
@@ -74,7 +76,7 @@ public static class FrontierCommand
             var dir = parse.GetValue(output) ?? Path.Combine("runs", $"frontier-{p.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             var twoStage = ProgressDisplay.For();
             var report = twoStage.Run(() => new StudyRunner(p, dir, seedList, twoStage.Log) { TrackAll = true, Bridge = bridge.Get(parse), CacheDir = cache.Get(parse) }.Run());
-            Frontier.Write(report, dir);
+            using (RunFolderLock.Acquire(dir, "frontier")) Frontier.Write(report, dir);
             foreach (var path in Frontier.Paths(report).Where(x => x.Seed is null))
                 AnsiConsole.MarkupLine(Markup.Escape($"{path.Pipeline}: end of stage 2 Δ reward {path.Points[^1].DeltaReward:+0.000;-0.000}, Δ CE {path.Points[^1].DeltaCe:+0.000;-0.000}" +
                     (path.CePerReward is { } rate ? $" ({rate:F2} nats of SFT loss per unit of reward)" : "")));

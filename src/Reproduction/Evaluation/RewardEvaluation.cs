@@ -48,7 +48,7 @@ public static class RewardEvaluation
         int batchNo = 0;
         foreach (var chunk in jobs.Chunk(batchSize))
         {
-            var options = sampling with { Seed = sampling.DoSample ? (sampling.Seed ?? 0) + (ulong)batchNo++ * 7919UL : sampling.Seed };
+            var options = sampling with { Seed = sampling.DoSample ? Seeds.SamplingBatch(sampling.Seed ?? 0, batchNo++) : sampling.Seed };
             var result = TokenGenerator.Generate(model, chunk.Select(j => j.Prompt.PromptIds).ToList(), options);
             for (int k = 0; k < chunk.Length; k++)
             {

@@ -122,7 +122,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
     public RunReport Run()
     {
         DryRunSpec.RefuseBaseOnDisk(preset, "ablate");
-        Directory.CreateDirectory(outDir);
+        using var owner = RunFolderLock.Acquire(outDir, "ablate");
         var metricsDir = Directory.CreateDirectory(Path.Combine(outDir, "metrics")).FullName;
         AtomicFile.WriteAllText(Path.Combine(outDir, "preset.json"), preset.ToJson());
         TorchSharp.torch.set_num_threads(Math.Max(1, System.Environment.ProcessorCount));

@@ -50,11 +50,11 @@ public sealed record Diagnosis(
         var sftPrompts = test.Select(ctx.SftDataPrompt).ToList();
         // SFT data in the RL format asks the same prompts: the format view is the headline metric itself.
         bool samePrompts = sftPrompts.Zip(rlPrompts, (a, r) => a.PromptIds.SequenceEqual(r.PromptIds)).All(x => x);
-        var sftPrompt = samePrompts ? rl : Run(sftPrompts, [robust], ctx.Sampling with { Seed = seed + 1 }, side);
+        var sftPrompt = samePrompts ? rl : Run(sftPrompts, [robust], ctx.Sampling with { Seed = Seeds.DiagnosisView(seed, 1) }, side);
         var greedyOptions = SamplingOptions.Greedy(ctx.Sampling.MaxNewTokens) with { EosTokenIds = ctx.Sampling.EosTokenIds, PadTokenId = ctx.Sampling.PadTokenId };
         var greedy = Run(rlPrompts, [robust], greedyOptions, 1);
         var greedySft = Run(sftPrompts, [robust], greedyOptions, 1);
-        var trainRl = Run(train.Select(enc.Rl).ToList(), [robust], ctx.Sampling with { Seed = seed + 2 }, side);
+        var trainRl = Run(train.Select(enc.Rl).ToList(), [robust], ctx.Sampling with { Seed = Seeds.DiagnosisView(seed, 2) }, side);
 
         static double Acc(IEnumerable<ScoredCompletion> cs) => cs.Average(c => c.Rewards["robust_cola"] > 0 ? 1.0 : 0.0);
         static Dictionary<string, double> ByRule(RewardEvaluationResult r, IReadOnlyList<ColaExample> examples) =>

@@ -49,7 +49,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
 
     public RunReport Run()
     {
-        Directory.CreateDirectory(outDir);
+        using var owner = RunFolderLock.Acquire(outDir, "study");
         var metricsDir = Directory.CreateDirectory(Path.Combine(outDir, "metrics")).FullName;
         AtomicFile.WriteAllText(Path.Combine(outDir, "preset.json"), preset.ToJson());
         // Seeds run side by side, one torch thread each: a tiny model keeps one core busy, and two spinning intra-op

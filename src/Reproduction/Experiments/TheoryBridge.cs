@@ -218,7 +218,7 @@ public sealed class TheoryBridge(BridgeOptions options, long padId, IReadOnlyLis
             var sampling = new SamplingOptions
             {
                 DoSample = true, Temperature = 1.0, TopP = 1.0, TopK = 0, MaxNewTokens = options.MaxNewTokens,
-                Seed = seed + (ulong)batchNo++ * 7919UL, EosTokenIds = stopIds, PadTokenId = padId,
+                Seed = Seeds.SamplingBatch(seed, batchNo++), EosTokenIds = stopIds, PadTokenId = padId,
             };
             var result = TokenGenerator.Generate(model, chunk.Select(j => j.PromptIds).ToList(), sampling);
             for (int k = 0; k < chunk.Length; k++)
@@ -232,5 +232,5 @@ public sealed class TheoryBridge(BridgeOptions options, long padId, IReadOnlyLis
         return new Side(pairs, rewards.ToArray(), nll);
     }
 
-    private static ulong SampleSeed(int seed, int step, int set) => (ulong)seed * 1_000_000_007UL + (ulong)step * 1009UL + (ulong)set * 17UL + 424242UL;
+    private static ulong SampleSeed(int seed, int step, int set) => Seeds.BridgeSample(seed, step, set);
 }

@@ -329,6 +329,5 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         Tensor completionMask, long promptWidth, bool withEntropy) =>
         RolloutBatch.CompletionLogps(m, ids, attention, positions, completionMask, promptWidth, options.Temperature, withEntropy);
 
-    /// <summary>The rollout generator's seed for a step: a pure function of (seed, step), so resuming replays the same samples.</summary>
-    private ulong RolloutSeed(long step) => (ulong)options.Seed * 1_000_003UL + (ulong)step;
+    private ulong RolloutSeed(long step) => Seeds.GrpoRollout(options.Seed, step);
 }

@@ -14,6 +14,7 @@ public sealed class Qwen3Embedding : nn.Module<Tensor, Tensor>
     public Qwen3Embedding(Tensor weight) : base(nameof(Qwen3Embedding))
     {
         this.weight = new Parameter(weight);
+        weight.Dispose();                      // the parameter holds the storage; this handle would keep it alive until a finalizer ran
         RegisterComponents();
     }
 

@@ -15,6 +15,7 @@ public sealed class Qwen3Linear : nn.Module<Tensor, Tensor>
     public Qwen3Linear(Tensor weight) : base(nameof(Qwen3Linear))
     {
         this.weight = new Parameter(weight);
+        weight.Dispose();                      // the parameter holds the storage; this handle would keep it alive until a finalizer ran
         RegisterComponents();
     }
 

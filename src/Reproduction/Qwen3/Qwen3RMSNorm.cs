@@ -20,6 +20,7 @@ public sealed class Qwen3RMSNorm : nn.Module<Tensor, Tensor>
     public Qwen3RMSNorm(Tensor weight, double eps) : base(nameof(Qwen3RMSNorm))
     {
         this.weight = new Parameter(weight);
+        weight.Dispose();                      // the parameter holds the storage; this handle would keep it alive until a finalizer ran
         _eps = eps;
         RegisterComponents();
     }

@@ -104,7 +104,7 @@ public static class ScheduleFrontierReport
     {
         if (runs.Count == 0) throw new ArgumentException("no runs", nameof(runs));
         var groups = runs.GroupBy(r => r.Schedule).Select(g => g.ToList()).ToList();    // GroupBy keeps first-seen order
-        var summaries = groups.Select((g, i) => SummarizeSchedule(g, seed + 1000 * i)).ToList();
+        var summaries = groups.Select((g, i) => SummarizeSchedule(g, seed, i)).ToList();
 
         // Schedules are compared only at equal budgets: a mismatch leaves them unranked, with the mismatch stated instead.
         var candidates = summaries.Where(s => !s.Reference).ToList();
@@ -123,14 +123,14 @@ public static class ScheduleFrontierReport
         var compared = summaries.Where(s => !s.Reference).ToList();
         var values = groups.ToDictionary(g => g[0].Schedule);
         var improvements = new List<PairwiseImprovement>();
-        int pairSeed = seed + 1_000_000;
+        int comparison = 0;
         foreach (var a in compared)
             foreach (var b in compared)
             {
                 if (a.Schedule == b.Schedule) continue;
                 foreach (var (metric, higherIsBetter, measure) in new (string, bool, Func<ScheduleRun, double>)[] { (RobustMetric, true, r => r.Robust), (CeMetric, false, r => r.SftTestCe) })
                 {
-                    var p = FrontierStatistics.ProbabilityOfImprovement(values[a.Schedule].Select(measure).ToList(), values[b.Schedule].Select(measure).ToList(), higherIsBetter, pairSeed++);
+                    var p = FrontierStatistics.ProbabilityOfImprovement(values[a.Schedule].Select(measure).ToList(), values[b.Schedule].Select(measure).ToList(), higherIsBetter, Seeds.PairwiseBootstrap(seed, comparison++));
                     improvements.Add(new PairwiseImprovement(a.Schedule, b.Schedule, metric, p.Mean, p.Low, p.High));
                 }
             }
@@ -143,10 +143,10 @@ public static class ScheduleFrontierReport
         return new FrontierSummary(seeds, summaries, improvements, null, dominates, Ordering(compared, sftThenRl));
     }
 
-    private static ScheduleSummary SummarizeSchedule(IReadOnlyList<ScheduleRun> runs, int seed)
+    private static ScheduleSummary SummarizeSchedule(IReadOnlyList<ScheduleRun> runs, int seed, int index)
     {
         var first = runs[0];
-        Interval Of(Func<ScheduleRun, double> measure, int offset) => FrontierStatistics.Bootstrap(runs.Select(measure).ToList(), seed + offset);
+        Interval Of(Func<ScheduleRun, double> measure, int offset) => FrontierStatistics.Bootstrap(runs.Select(measure).ToList(), Seeds.ScheduleBootstrap(seed, index, offset));
         var budget = new ScheduleBudget(
             (int)Math.Round(runs.Average(r => (double)r.Budget.OptimizerSteps)),
             (long)Math.Round(runs.Average(r => (double)r.Budget.SampledCompletions)),

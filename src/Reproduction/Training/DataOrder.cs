@@ -11,7 +11,7 @@ public static class DataOrder
     public static int[] Permutation(long seed, int epoch, int count)
     {
         var order = Enumerable.Range(0, count).ToArray();
-        ulong state = (ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)(epoch + 1) * 0xD1B54A32D192ED03UL;
+        ulong state = Seeds.DataOrder(seed, epoch);
         for (int i = count - 1; i > 0; i--)
         {
             int j = (int)(Next(ref state) % (ulong)(i + 1));

@@ -73,6 +73,26 @@ public sealed class PipelineReuseTests : IDisposable
     }
 
     [Fact]
+    public void A_study_rerun_reuses_all_four_stages_from_the_cache_and_reports_the_same_numbers()
+    {
+        (RunReport Report, List<string> Log) Study(string name)
+        {
+            var log = new List<string>();
+            var report = new StudyRunner(Small(), Path.Combine(_dir, name), [1], line => { lock (log) log.Add(line); }) { CacheDir = Cache, Parallelism = 1 }.Run();
+            return (report, log);
+        }
+        var first = Study("s1");
+        Assert.Equal(4, first.Log.Count(l => l.Contains(" done (") && l.Contains(" steps)")));           // sft, grpo; grpo, sft
+        var second = Study("s2");
+        Assert.DoesNotContain(second.Log, l => l.Contains(" done (") && l.Contains(" steps)"));
+        foreach (var (pipeline, stage) in new[] { ("sft-then-rl", "sft"), ("sft-then-rl", "grpo"), ("rl-then-sft", "grpo"), ("rl-then-sft", "sft") })
+            Assert.Contains(second.Log, l => l.Contains($"seed 1: {pipeline}: reused stage {stage} (key ") && l.Contains(") from cache "));
+        Assert.Equal(Numbers(first.Report), Numbers(second.Report));
+        Assert.Equal(first.Report.Mechanisms!.ToJsonString(), second.Report.Mechanisms!.ToJsonString());  // the diagnoses of the reused models
+        Assert.Equal(Metrics(Path.Combine(_dir, "s1")), Metrics(Path.Combine(_dir, "s2")));
+    }
+
+    [Fact]
     public void A_schedule_frontier_rerun_reuses_its_schedule_stage_from_the_cache_with_identical_measures()
     {
         List<ScheduleRun> Run(string name, List<string> log) => [.. new ScheduleFrontierRunner(Small(), ScheduleCatalog.ParseList("joint"), Path.Combine(_dir, name), [1],

@@ -6,6 +6,7 @@ using Reproduction.Sampling;
 using Reproduction.Sft;
 using Repro.Tests.Sft;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Repro.Tests.Reliability;
 
@@ -107,6 +108,55 @@ public sealed class LeakTests(ITestOutputHelper output)
             probe.AssertFlat(output, schedule);
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>
+    /// The pipeline engine on a cut-down tiny-smoke, six times over the same pipelines (SFT then GRPO, and GRPO then SFT,
+    /// with every measurement): after the first run the live tensor count is the same at the end of every run, so the
+    /// engine's stage copies, held prefixes and trackers are all disposed.
+    /// </summary>
+    [Fact]
+    public void Engine_runs_keep_tensors_flat()
+    {
+        var dir = Directory.CreateTempSubdirectory("repro-leak-").FullName;
+        try
+        {
+            var full = Reproduction.Experiments.StudyPreset.Load("tiny-smoke");
+            var preset = full with
+            {
+                Sft = full.Sft with { MaxSteps = 4, EvalSteps = 2 }, Grpo = full.Grpo with { EvalSteps = 1, PromptsPerStep = 2 },
+                RlStage = full.RlStage with { MaxSteps = 2, MinSteps = 1 }, Data = full.Data with { EvalPrompts = 4 },
+            };
+            var ctx = new Reproduction.Experiments.StudyContext(preset, dir, null, _ => { });
+            using var baseModel = Reproduction.Experiments.TaskSetup.BaseModel(preset, ctx.Encoder, ctx.Train, 1, null, _ => { });
+            var pipelines = new[] { Reproduction.Experiments.StudyRunner.SftThenRl(preset, 1, trackAll: true), Reproduction.Experiments.StudyRunner.RlThenSft(preset, 1, trackAll: true) };
+            var live = new List<long>();
+            for (int run = 0; run < 6; run++)
+            {
+                new Reproduction.Experiments.Pipelines.PipelineEngine(ctx, _ => { }) { Parallelism = 1 }.Run(pipelines, _ => baseModel);
+                live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+            }
+            output.WriteLine($"live tensors after each engine run: {string.Join(", ", live)}");
+            Assert.All(live.Skip(1), c => Assert.Equal(live[0], c));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>A model copy in bfloat16 and its optimizer (float32 master weights and moments), made and disposed six times, leave no tensor behind.</summary>
+    [Fact]
+    public void Model_copies_and_optimizers_with_master_weights_leave_no_tensor_behind()
+    {
+        using var source = ToyTask.Model(seed: 5);
+        using var bf16 = Reproduction.Qwen3.Qwen3ForCausalLM.Initialize(source.Config, 5, ScalarType.BFloat16);
+        var live = new List<long>();
+        for (int i = 0; i < 6; i++)
+        {
+            using (var copy = Reproduction.Qwen3.ModelCopy.Trainable(bf16))
+            using (new Reproduction.Training.AdamW(copy.named_parameters().Select(p => (p.name, p.parameter)), new Reproduction.Training.AdamW.Options())) { }
+            live.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        }
+        output.WriteLine($"live tensors after each copy and optimizer: {string.Join(", ", live)}");
+        Assert.All(live, c => Assert.Equal(live[0], c));
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed class BenchCommandTests
     [InlineData("train", new[] { "tokens/s", "% of torch.mm", "MiB peak RSS" })]
     [InlineData("generate", new[] { "new tokens/s", "×", "MiB peak RSS" })]
     [InlineData("grpo", new[] { "s", "% of step", "MiB peak RSS" })]
-    [InlineData("tokenizer", new[] { "tokens/s", "sentences/s", "MiB peak RSS" })]
+    [InlineData("tokenizer", new[] { "tokens/s", "sentences/s", "×", "sentences", "MiB peak RSS" })]
     public void Each_model_workload_runs_in_quick_mode_and_writes_figures_with_units(string workload, string[] units)
     {
         // MFU needs the GEMM rate, so its figures come along (measured once, where first needed).
@@ -67,6 +67,11 @@ public sealed class BenchCommandTests
         {
             Assert.Contains(figures, f => f!["Name"]!.GetValue<string>().Contains("f32", StringComparison.Ordinal));
             Assert.Contains(figures, f => f!["Name"]!.GetValue<string>().Contains("bf16", StringComparison.Ordinal));
+        }
+        if (workload == "tokenizer")                                          // Hugging Face's tokenizer on the same text, with the same ids
+        {
+            Assert.Contains(figures, f => f!["Name"]!.GetValue<string>().Contains("Hugging Face tokenizers (Rust)", StringComparison.Ordinal) && f["Median"]!.GetValue<double>() > 0);
+            Assert.Equal(0, figures.Single(f => f!["Unit"]!.GetValue<string>() == "sentences")!["Median"]!.GetValue<double>());
         }
         if (workload == "grpo")                                               // the four phase shares of one dtype sum to 100%
         {

@@ -12,7 +12,7 @@ public sealed class HubModelSourceTests : IDisposable
     public void Dispose()
     {
         Environment.SetEnvironmentVariable("HF_ENDPOINT", null);
-        Environment.SetEnvironmentVariable("REPRO_CACHE", null);
+        Environment.SetEnvironmentVariable("REPRO_CACHE", TestCache.Root);
         Environment.SetEnvironmentVariable("REPRO_TEST_MODEL", null);
         Directory.Delete(_dir, true);
     }

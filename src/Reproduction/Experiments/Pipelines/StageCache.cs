@@ -14,21 +14,9 @@ namespace Reproduction.Experiments.Pipelines;
 /// </summary>
 public sealed class StageCache(string root, Action<string> log)
 {
-    /// <summary>The environment variable naming the cache folder (the --cache option wins over it).</summary>
-    public const string EnvironmentVariable = "REPRO_CACHE";
-
     public const string StateFile = "state.json", KeyFile = "key.json", SumsFile = "SHA256SUMS", ModelFolder = "model";
 
     public string Root { get; } = Path.GetFullPath(root);
-
-    /// <summary>$REPRO_CACHE, else $XDG_CACHE_HOME/repro/stages, else ~/.cache/repro/stages.</summary>
-    public static string DefaultRoot()
-    {
-        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } dir) return dir;
-        var cacheHome = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(cacheHome, "repro", "stages");
-    }
 
     public string EntryOf(string key) => Path.Combine(Root, key);
 

@@ -32,7 +32,7 @@ public sealed class ScheduleFrontierRunner(StudyPreset preset, IReadOnlyList<Sch
     public IReadOnlyList<ScheduleRun> Run()
     {
         DryRunSpec.RefuseBaseOnDisk(preset, "frontier");
-        Directory.CreateDirectory(outDir);
+        using var owner = RunFolderLock.Acquire(outDir, "frontier");
         var metricsDir = Directory.CreateDirectory(Path.Combine(outDir, "metrics")).FullName;
         AtomicFile.WriteAllText(Path.Combine(outDir, "preset.json"), preset.ToJson());
         int jobs = seeds.Count * schedules.Count;

@@ -5,7 +5,7 @@ namespace Reproduction.IO;
 /// holding a folder), or `hub:OWNER/NAME@REVISION` (downloaded once into a local cache with the Hugging Face hub's
 /// `resolve` URLs, resumable, checksummed where the project records a sha256). Alternatives are separated by `|` and
 /// tried in order: `env:REPRO_QWEN3_0_6B|hub:Qwen/Qwen3-0.6B@c1899de…`. The hub endpoint is `HF_ENDPOINT` if set (as
-/// in huggingface_hub), and the cache is `REPRO_CACHE` or ~/.cache/repro.
+/// in huggingface_hub), and the cache is <see cref="CacheHome.Root"/>.
 /// </summary>
 public static class HubModelSource
 {
@@ -17,10 +17,6 @@ public static class HubModelSource
     {
         ["Qwen/Qwen3-0.6B@c1899de289a04d12100db370d81485cdf75e47ca/model.safetensors"] = "f47f71177f32bcd101b7573ec9171e6a57f4f4d31148d38e382306f42996874b",
     };
-
-    public static string CacheDirectory =>
-        Environment.GetEnvironmentVariable("REPRO_CACHE") is { Length: > 0 } c ? c
-        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "repro");
 
     public static string Endpoint => Environment.GetEnvironmentVariable("HF_ENDPOINT") is { Length: > 0 } e ? e.TrimEnd('/') : HuggingFaceHub.DefaultEndpoint;
 
@@ -56,7 +52,7 @@ public static class HubModelSource
         var revision = at < 0 ? "main" : repoAtRevision[(at + 1)..];
         if (repo.Split('/').Length != 2 || repo.Contains("..", StringComparison.Ordinal) || revision.Contains('/') || revision.Contains("..", StringComparison.Ordinal))
             throw new ReproException($"hub:{repoAtRevision}: expected OWNER/NAME@REVISION");
-        var folder = Path.Combine(CacheDirectory, "hub", repo.Replace('/', Path.DirectorySeparatorChar), revision);
+        var folder = Path.Combine(CacheHome.Root, "hub", repo.Replace('/', Path.DirectorySeparatorChar), revision);
         Directory.CreateDirectory(folder);
         // Model weights are large: the whole-download timeout is generous unless the caller sets one.
         using var downloader = new FileDownloader(options ?? new DownloadOptions(timeout: TimeSpan.FromHours(2)));

@@ -41,15 +41,5 @@ public static class TheoryCheck
 /// <summary>The seed and the number of random cases per check (each check derives its own sampler from the seed and its id).</summary>
 public sealed record CheckContext(int Seed, int Cases)
 {
-    public InstanceSampler SamplerFor(string id) => new(unchecked(Seed * 31 + StableHash(id)));
-
-    private static int StableHash(string s)
-    {
-        unchecked
-        {
-            int h = (int)2166136261;
-            foreach (var c in s) h = (h ^ c) * 16777619;
-            return h;
-        }
-    }
+    public InstanceSampler SamplerFor(string id) => new(Seeds.TheoryStatement(Seed, id));
 }
