@@ -121,7 +121,7 @@ public sealed class PipelineEngine(StudyContext ctx, Action<string> log)
                     else
                     {
                         var next = model is null ? start.Trainable() : ModelCopy.Trainable(model);
-                        model?.Dispose();
+                        if (model is not null) Free(model);
                         model = next;
                         var tracker = t = t is null ? new Tracker(ctx, model, evalSeed, p.Measure.Rewards) { Board = Board(spec.Board) } : t.Fork(model, Board(spec.Board));
                         foreach (var o in Observers) o.OnStageStart(p, i, model, offset);
@@ -153,8 +153,15 @@ public sealed class PipelineEngine(StudyContext ctx, Action<string> log)
         }
         finally
         {
-            model?.Dispose();
+            if (model is not null) Free(model);
         }
+    }
+
+    /// <summary>Disposes a model and returns its memory (<see cref="NativeAllocator.Release"/>) before the next one trains.</summary>
+    private static void Free(Qwen3ForCausalLM model)
+    {
+        model.Dispose();
+        NativeAllocator.Release();
     }
 
     private static string Summary(Tracker t) =>
