@@ -58,6 +58,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         torch.set_num_threads(workers > 1 ? 1 : Math.Max(1, System.Environment.ProcessorCount));
 
         var ctx = new StudyContext(preset, metricsDir, Bridge, Log);
+        ctx.CheckMemory("loading the data");
         // Bases first (one per seed, side by side), then the 2 × seeds pipelines as independent jobs on the workers.
         var bases = new SeedBase?[seeds.Count];
         try
@@ -75,7 +76,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             int sftSteps = done[0].SftSteps, rlStepsA = done.Max(r => r.RlStepsA), rlStepsB = done.Max(r => r.RlStepsB);
             var ceA = done.SelectMany(r => r.CeA).ToList();
             var rewardB = done.SelectMany(r => r.RewardB).ToList();
-            var mechanisms = new JsonArray(done.Select(r => (JsonNode)r.Mechanisms).ToArray());
+            var mechanisms = RunReport.NullNonFinite(new JsonArray(done.Select(r => (JsonNode)r.Mechanisms).ToArray()));
 
             var report = new RunReport(RunReport.CurrentFormat, preset.Name, seeds, EnvironmentBlock(preset, seeds, _clock.Elapsed), preset.Decisions,
             [
@@ -142,7 +143,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         if (preset.DryRun?.BaseOnDisk != true) return new SeedBase(seed, baseModel, BaseStart.InMemory(ctx, baseModel), belief, dBase);
         var start = BaseStart.OnDisk(ctx, baseModel, folder);
         baseModel.Dispose();                                                        // each pipeline loads seed-N/base
-        NativeAllocator.Trim();                                                     // its pages go back before the pipelines allocate
+        NativeAllocator.Release();                                                  // its memory goes back before the pipelines allocate
         return new SeedBase(seed, null, start, belief, dBase);
     }
 

@@ -8,8 +8,8 @@ namespace Repro.Tests.Study;
 
 /// <summary>
 /// `repro bench --preset`: the projection's arithmetic on given inputs (numbers worked by hand), the counts it takes
-/// from the paper preset, and the verb end to end on a one-layer cut of the shape (the full shape is measured by hand,
-/// docs/performance.md).
+/// from the paper preset, and the verb end to end on a tiny model shape (seconds); at Qwen3-0.6B's exact shape it is a
+/// Long test with the dry run's trait (its CI job).
 /// </summary>
 [Collection(ConsoleCollection.Name)]
 public sealed class PaperRunProjectionTests : IDisposable
@@ -60,26 +60,66 @@ public sealed class PaperRunProjectionTests : IDisposable
         Assert.Equal(withoutKl.GrpoRollout, withKl.GrpoRollout);
     }
 
-    [Fact]
-    public void Bench_preset_measures_both_dtypes_and_writes_the_projection_of_every_phase_to_json()
+    /// <summary>
+    /// The paper preset with its model replaced by an `init` one of <paramref name="config"/> (vocabulary full): what
+    /// `bench --preset` measures at that shape while the projection counts the paper's run.
+    /// </summary>
+    private string PaperPresetAtShape(JsonObject config)
+    {
+        var preset = JsonNode.Parse(File.ReadAllText(Path.Combine(StudyPreset.ShippedDirectory, "qwen3-0.6b.json")),
+            documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!.AsObject();
+        preset["model"] = new JsonObject { ["source"] = "init", ["dtype"] = "float32", ["vocabulary"] = "full", ["config"] = config };
+        var path = Path.Combine(_dir, "paper-at-shape.json");
+        File.WriteAllText(path, preset.ToJsonString());
+        return path;
+    }
+
+    /// <summary>Runs `bench --preset` and checks the JSON: both dtypes measured (generation, peak RSS), every phase projected, MFU and H100 hours.</summary>
+    private JsonObject BenchPreset(string preset, params string[] more)
     {
         var path = Path.Combine(_dir, "bench.json");
         using (new ConsoleCapture())
-            Assert.Equal(0, ReproCli.Run(["bench", "--preset", "qwen3-0.6b", "--layers", "1", "--quick", "--repetitions", "1", "--json", path]));
-
+            Assert.Equal(0, ReproCli.Run(["bench", "--preset", preset, "--repetitions", "1", "--json", path, .. more]));
         var doc = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        Assert.Equal(1, doc["config"]!["num_hidden_layers"]!.GetValue<int>());
         Assert.Equal(268, doc["workload"]!["SftSteps"]!.GetValue<int>());
+        var figures = doc["figures"]!.AsArray().Select(f => f!["Name"]!.GetValue<string>()).ToList();
         foreach (var dtype in new[] { "f32", "bf16" })
         {
             var projection = doc["projection"]![dtype]!.AsObject();
             Assert.Equal(6, projection["phases"]!.AsArray().Count);
             Assert.All(projection["phases"]!.AsArray(), p => Assert.True(p!["cpu_days"]!.GetValue<double>() > 0 && p["gpu_hours"]!.GetValue<double>() > 0, p!["name"]!.ToString()));
-            var figures = doc["figures"]!.AsArray().Select(f => f!["Name"]!.GetValue<string>()).ToList();
+            Assert.True(projection["total_gpu_hours"]!.GetValue<double>() > 0);
             Assert.Contains(figures, f => f.Contains($" {dtype} ") && f.Contains("generation (rollout"));
+            Assert.Contains(figures, f => f.Contains($" {dtype} ") && f.Contains("MFU"));
             Assert.Contains(figures, f => f.Contains($" {dtype}: peak RSS"));
         }
         Assert.Contains("torch.utils.checkpoint", doc["assumptions"]!["gradient_checkpointing"]!.GetValue<string>());
+        return doc;
+    }
+
+    [Fact]
+    public void Bench_preset_measures_both_dtypes_and_writes_the_projection_of_every_phase_to_json()
+    {
+        // A one-layer model 32 wide with a 512-row vocabulary: seconds, not the minutes of the exact shape (Long test below).
+        var tiny = new JsonObject
+        {
+            ["model_type"] = "qwen3", ["hidden_size"] = 32, ["intermediate_size"] = 64, ["num_hidden_layers"] = 1, ["num_attention_heads"] = 2,
+            ["num_key_value_heads"] = 1, ["head_dim"] = 16, ["vocab_size"] = 512, ["max_position_embeddings"] = 4096, ["tie_word_embeddings"] = true,
+        };
+        var doc = BenchPreset(PaperPresetAtShape(tiny), "--quick");
+        Assert.Equal(32, doc["config"]!["hidden_size"]!.GetValue<int>());
+        Assert.Equal(512, doc["config"]!["vocab_size"]!.GetValue<int>());
+    }
+
+    [Fact]
+    [Trait("Category", LongRun.Category)]
+    [Trait(ShapeDryRunTests.Trait, ShapeDryRunTests.Preset)]
+    public void Bench_preset_at_Qwen3_0_6Bs_exact_shape_writes_peak_RSS_MFU_and_the_projected_H100_hours()
+    {
+        LongRun.RequireOptIn("tests/Experiments/Repro.Tests.Experiments.csproj");
+        var doc = BenchPreset("qwen3-0.6b");
+        Assert.Equal(28, doc["config"]!["num_hidden_layers"]!.GetValue<int>());
+        Assert.Equal(151936, doc["config"]!["vocab_size"]!.GetValue<int>());
     }
 
     [Theory]
