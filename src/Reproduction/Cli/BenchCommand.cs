@@ -32,7 +32,10 @@ public static class BenchCommand
         var markdown = new Option<string?>("--markdown") { Description = "Also write the run as Markdown tables (ratios, every figure, notes) to this file" };
         var reps = new Option<int>("--repetitions") { Description = "Timed repetitions per figure (after one warm-up)", DefaultValueFactory = _ => 3 };
         var quick = new Option<bool>("--quick") { Description = "2 repetitions and the smallest grid point of each workload (a functional check, not a figure)" };
-        var layers = new Option<int>("--layers") { Description = "Decoder layers of the Qwen3-0.6B-shaped model (the real one has 28)", DefaultValueFactory = _ => 2 };
+        var layers = new Option<int?>("--layers") { Description = "Decoder layers of the Qwen3-0.6B-shaped model (the real one has 28; default 2, with --preset the preset's own)" };
+        var preset = new Option<string?>("--preset") { Description = "Measure a study preset's units at its exact model shape (SFT step, GRPO generation and training, evaluation; f32 and bf16) and project its full run in H100 hours and CPU days" };
+        var mfu = new Option<double>("--mfu") { Description = "With --preset: the MFU assumed for the GPU projection", DefaultValueFactory = _ => 0.4 };
+        var peakTflops = new Option<double>("--peak-tflops") { Description = "With --preset: the GPU's dense bfloat16 peak the projection assumes (H100 SXM: 989)", DefaultValueFactory = _ => PaperRunProjection.H100PeakFlops / 1e12 };
         var budget = new Option<double>("--generation-budget") { Description = "Skip generation points estimated above this many TFLOP (printed)", DefaultValueFactory = _ => 2.5 };
         var shapes = new Option<string>("--shapes") { Description = "Comma-separated model shapes: tiny, 0.6b", DefaultValueFactory = _ => BenchSettings.AllShapes };
         var compare = new Option<bool>("--compare-pytorch") { Description = "Also run bench/pytorch_reference.py on the same seeded weights and print ours ÷ PyTorch" };
@@ -43,7 +46,7 @@ public static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "torch threads for ours and the PyTorch reference (0: libtorch's default, the number of cores)", DefaultValueFactory = _ => 0 };
         var deviceOption = new Option<string>("--device") { Description = "cpu, or cuda (a -p:TorchBackend=cuda build on a machine with a GPU); default: cuda when available", DefaultValueFactory = _ => "auto" };
         var cmd = new Command("bench", "Benchmarks: GEMM, load memory, forward/training/generation tokens/s with MFU, GRPO step breakdown, tokenizer (median of repetitions after warm-up)")
-            { workloads, json, markdown, reps, quick, layers, shapes, budget, compare, python, model, child, childDtype, deviceOption, threads };
+            { workloads, json, markdown, reps, quick, layers, shapes, budget, compare, python, model, child, childDtype, deviceOption, threads, preset, mfu, peakTflops };
         cmd.SetAction(parse =>
         {
             if (parse.GetValue(child) is { } folder) return LoadChild(folder, parse.GetValue(childDtype)!);
@@ -51,11 +54,14 @@ public static class BenchCommand
             var device = ParseDevice(parse.GetValue(deviceOption)!);
             if (parse.GetValue(threads) < 0) throw new ReproException($"--threads: must be 0 (default) or positive, got {parse.GetValue(threads)}");
             if (parse.GetValue(threads) > 0) torch.set_num_threads(parse.GetValue(threads));
+            if (parse.GetValue(preset) is { } presetName)
+                return PresetRun(Experiments.StudyPreset.Load(presetName), parse.GetValue(layers), new BenchSettings(parse.GetValue(reps), parse.GetValue(quick), 0, 0) { Device = device },
+                    parse.GetValue(mfu), parse.GetValue(peakTflops) * 1e12, parse.GetValue(json));
             var notes = new List<string>();
             var names = parse.GetValue(workloads)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var w in names)
                 if (!AllWorkloads.Split(',').Contains(w)) throw new ReproException($"--workloads: unknown workload '{w}' ({AllWorkloads.Replace(",", ", ")})");
-            var settings = new BenchSettings(parse.GetValue(reps), parse.GetValue(quick), parse.GetValue(layers), parse.GetValue(budget) * 1e12,
+            var settings = new BenchSettings(parse.GetValue(reps), parse.GetValue(quick), parse.GetValue(layers) ?? 2, parse.GetValue(budget) * 1e12,
                 parse.GetValue(shapes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) { Device = device };
             settings.Shapes();                                                          // validates --shapes up front
             var figures = new List<Figure>();
@@ -144,6 +150,91 @@ public static class BenchCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// `bench --preset`: the preset's model config (an `init` preset's own; a `pretrained` one's is Qwen3-0.6B's, whose
+    /// weights are not loaded: random weights at that shape), cut to `--layers` if given; the measured units
+    /// (<see cref="PresetBenchmark"/>), then the full run projected from them (<see cref="PaperRunProjection"/>): a table of
+    /// the figures and one of the projection, and with --json both with the assumptions.
+    /// </summary>
+    private static int PresetRun(Experiments.StudyPreset preset, int? layers, BenchSettings settings, double mfu, double peakFlops, string? jsonPath)
+    {
+        _ = PaperRunProjection.Project([], mfu, peakFlops);                                   // validates --mfu / --peak-tflops first
+        var notes = new List<string> { PresetBenchmark.CheckpointingNote };
+        Qwen3Config config;
+        if (preset.Model.Source == "init" && preset.Model.Config is { } c)
+        {
+            var json = c.DeepClone().AsObject();
+            json["vocab_size"] ??= Text.Qwen3Tokenizer.LoadDefault().VocabularySize;
+            config = Qwen3Config.Parse(json.ToJsonString(), $"preset {preset.Name}: model.config");
+        }
+        else
+        {
+            config = BenchShape.Qwen3_0_6B(28).Config;
+            notes.Add($"preset {preset.Name}: model.source '{preset.Model.Source}': Qwen3-0.6B's config.json (implementation-notes §A.2) with random weights; the weights are not loaded");
+        }
+        int depth = config.NumHiddenLayers;
+        if (layers is { } l) config = config with { NumHiddenLayers = l };
+        var shapeName = config.NumHiddenLayers == depth ? $"{preset.Name} shape" : $"{preset.Name} shape cut to {config.NumHiddenLayers}/{depth} layers";
+
+        var gemm = new Dictionary<ScalarType, double>();
+        var figures = new List<Figure>();
+        void Add(Figure f)
+        {
+            figures.Add(f);
+            Console.Error.WriteLine($"bench: {f.Workload} | {f.Name} | {f.Median:G4} {f.Unit}");
+        }
+        foreach (var f in GemmFigures(settings.Reps, settings.Quick, settings.Device))
+        {
+            if (f.Name.StartsWith("best", StringComparison.Ordinal)) gemm[f.Name.EndsWith("BFloat16", StringComparison.Ordinal) ? ScalarType.BFloat16 : ScalarType.Float32] = f.Median;
+            Add(f);
+        }
+        settings = settings with { GemmRate = d => gemm[d] };
+        var wall = Stopwatch.StartNew();
+        var rates = new List<PaperRunProjection.CpuRates>();
+        foreach (var f in PresetBenchmark.Run(config, shapeName, settings, rates)) Add(f);
+
+        var lengths = PaperRunProjection.TextLengths.Of(preset);
+        var workload = PaperRunProjection.Workload.Of(preset, lengths.TrainExamples);
+        var unit = PaperRunProjection.UnitFlops.Of(config, preset, lengths);
+        var projections = rates.ToDictionary(r => r.Dtype, r => PaperRunProjection.Project(PaperRunProjection.Phases(workload, unit, r), mfu, peakFlops));
+        notes.Add($"projection: {workload.SftSteps} SFT steps of {preset.Sft.PerDeviceTrainBatchSize * preset.Sft.GradientAccumulationSteps} examples ({lengths.SftTokens:F1} tokens, {lengths.SftCompletionTokens:F1} in the loss, on average), " +
+            $"{workload.GrpoSteps} GRPO steps of {preset.Grpo.CompletionsPerStep} completions × {preset.Grpo.MaxCompletionLength} tokens after {lengths.RlPromptTokens:F1}-token prompts (every completion at the cap: an upper bound), " +
+            $"{workload.MeanAt1Points} mean@1 points and {workload.CePoints} CE passes, {workload.Checkpoints} diagnosed checkpoints; both pipelines, one seed");
+        notes.Add($"projection: H100 hours = FLOPs ÷ ({mfu:P0} MFU × {peakFlops / 1e12:G4} TFLOP/s) ÷ 3600; CPU days = FLOPs ÷ the rate measured here for that kind of work + optimizer seconds × steps, ÷ 86,400; measured short (sizes in the figure names) and scaled by FLOPs");
+
+        if (Console.IsOutputRedirected) ReproCli.Out.Profile.Width = Math.Max(ReproCli.Out.Profile.Width, 160);
+        var table = new Table().AddColumn("figure").AddColumn("median").AddColumn("min").AddColumn("max").AddColumn("unit");
+        foreach (var f in figures) table.AddRow(Markup.Escape(f.Name), $"{f.Median:G4}", $"{f.Min:G4}", $"{f.Max:G4}", Markup.Escape(f.Unit));
+        ReproCli.Out.Write(table);
+        var first = projections.Values.First();
+        var projection = new Table().AddColumn("phase of the full run").AddColumn("count").AddColumn("PFLOP").AddColumn($"H100 h at {mfu:P0} MFU");
+        foreach (var d in projections.Keys) projection.AddColumn($"CPU days here ({d})");
+        for (int i = 0; i < first.Count; i++)
+            projection.AddRow([Markup.Escape(first[i].Name), $"{first[i].Count:N0}", $"{first[i].Flops / 1e15:G4}", $"{first[i].GpuHours:G3}", .. projections.Values.Select(p => $"{p[i].CpuDays:G3}")]);
+        projection.AddRow(["total", "", $"{first.Sum(p => p.Flops) / 1e15:G4}", $"{first.Sum(p => p.GpuHours):G3}", .. projections.Values.Select(p => $"{p.Sum(x => x.CpuDays):G3}")]);
+        ReproCli.Out.Write(projection);
+        foreach (var n in notes) ReproCli.Out.MarkupLine(Markup.Escape(n));
+        if (jsonPath is not null)
+        {
+            var doc = new JsonObject
+            {
+                ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+                ["command"] = "repro " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                ["preset"] = preset.Name, ["shape"] = shapeName, ["config"] = JsonNode.Parse(config.ToJson()),
+                ["wall_seconds"] = wall.Elapsed.TotalSeconds,
+                ["environment"] = JsonSerializer.SerializeToNode(TorchEnvironment.Capture()),
+                ["assumptions"] = new JsonObject { ["mfu"] = mfu, ["peak_flops"] = peakFlops, ["gradient_checkpointing"] = PresetBenchmark.CheckpointingNote },
+                ["workload"] = JsonSerializer.SerializeToNode(workload), ["text_lengths"] = JsonSerializer.SerializeToNode(lengths),
+                ["unit_flops"] = JsonSerializer.SerializeToNode(unit), ["cpu_rates"] = JsonSerializer.SerializeToNode(rates),
+                ["projection"] = new JsonObject(projections.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)PaperRunProjection.ToJson(kv.Value)))),
+                ["notes"] = JsonSerializer.SerializeToNode(notes),
+                ["figures"] = JsonSerializer.SerializeToNode(figures),
+            };
+            IO.AtomicFile.WriteAllText(jsonPath, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
+        return 0;
     }
 
     /// <summary>

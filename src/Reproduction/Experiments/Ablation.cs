@@ -121,6 +121,7 @@ public sealed class AblationRunner(StudyPreset preset, string kind, IReadOnlyLis
 
     public RunReport Run()
     {
+        DryRunSpec.RefuseBaseOnDisk(preset, "ablate");
         using var owner = RunFolderLock.Acquire(outDir, "ablate");
         var metricsDir = Directory.CreateDirectory(Path.Combine(outDir, "metrics")).FullName;
         AtomicFile.WriteAllText(Path.Combine(outDir, "preset.json"), preset.ToJson());

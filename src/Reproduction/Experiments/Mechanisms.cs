@@ -76,7 +76,7 @@ public static class Mechanisms
     }).ToArray());
 
     public static IReadOnlyList<MechanismRow> FromJson(JsonArray rows) => rows.OfType<JsonObject>().Select(r => new MechanismRow(
-        r["id"]!.GetValue<string>(), r["what"]!.GetValue<string>(), r["before"]!.GetValue<double>(), r["after"]!.GetValue<double>(),
+        r["id"]!.GetValue<string>(), r["what"]!.GetValue<string>(), r["before"]?.GetValue<double>() ?? double.NaN, r["after"]?.GetValue<double>() ?? double.NaN,
         r["accounts_for"]?.GetValue<double>())).ToList();
 
     /// <summary>
@@ -94,7 +94,7 @@ public static class Mechanisms
         foreach (var s in seeds)
         {
             var t = s["testbed"]!.AsObject();
-            double V(string k) => t[k]!.GetValue<double>();
+            double V(string k) => t[k]?.GetValue<double>() ?? double.NaN;             // null: not a number (JSON has no NaN)
             md.AppendLine(string.Create(inv, $"| {s["seed"]} | {V("base_greedy_accuracy"):P1} | {V("base_sampled_accuracy"):P1} | {V("base_label_auc"):F3} | {V("rl_gain_mean1_robust"):+0.000;-0.000} | {V("sft_label_ce"):F3} | {V("base_greedy_accuracy_sft_prompt"):P1} → {V("sft_greedy_accuracy_sft_prompt"):P1} | {V("sft_drop_mean1_robust"):+0.000;-0.000} | {V("grpo_ce_rise"):+0.000;-0.000} |"));
         }
         md.AppendLine().AppendLine("The label prior's entropy (70/30) is 0.611 nats; an SFT that teaches the grammar, not only the format, brings the label CE well below it.").AppendLine();

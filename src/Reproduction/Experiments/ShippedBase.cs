@@ -22,14 +22,15 @@ public static class ShippedBase
     public static string FolderFor(string root, string preset, int seed) => Path.Combine(root, preset, $"seed-{seed}");
 
     /// <summary>
-    /// What makes a base: the preset's model section, its data section (less eval_prompts, which only selects what is
-    /// evaluated), its base recipe and the seed. Two equal recipes give the same base on one CPU, whatever the preset's name.
+    /// What makes a base: the preset's model section, its data section (less eval_prompts and ce_examples, which only
+    /// select what is evaluated), its base recipe and the seed. Two equal recipes give the same base on one CPU, whatever the preset's name.
     /// </summary>
     public static JsonObject Recipe(StudyPreset preset, int seed)
     {
         var all = JsonNode.Parse(preset.ToJson())!.AsObject();
         var data = all["data"]!.DeepClone().AsObject();
-        data.Remove("eval_prompts");
+        data.Remove("eval_prompts");                                               // these two only select what is evaluated
+        data.Remove("ce_examples");
         return new JsonObject { ["seed"] = seed, ["model"] = all["model"]!.DeepClone(), ["data"] = data, ["base"] = all["base"]!.DeepClone() };
     }
 

@@ -42,7 +42,7 @@ public sealed class StudyContext
         var prior = new Data.SplitMix64((ulong)Seeds.Derive(0, "sft_data/prior-labels"));
         double acceptable = Train.Average(e => e.Label == ColaExample.Acceptable ? 1.0 : 0.0);
         SftTrain = Train.Select(e => SftExampleOf(preset.SftData.Labels == "prior" ? e with { Label = prior.NextBool(acceptable) ? ColaExample.Acceptable : ColaExample.Unacceptable } : e)).ToList();
-        SftTest = Test.Select(SftExampleOf).ToList();
+        SftTest = Test.Take(preset.Data.CeExamples > 0 ? preset.Data.CeExamples : Test.Count).Select(SftExampleOf).ToList();
         RlTrain = Train.Select(Encoder.Rl).ToList();
         EvalSet = Test.Take(preset.Data.EvalPrompts > 0 ? preset.Data.EvalPrompts : Test.Count).Select(Encoder.Rl).ToList();
         Sampling = new SamplingOptions
@@ -51,8 +51,23 @@ public sealed class StudyContext
             MaxNewTokens = preset.Eval.MaxNewTokens, EosTokenIds = Encoder.StopIds, PadTokenId = Encoder.PadId,
         };
         Bridge = bridge is null ? null : new TheoryBridge(bridge with { MaxNewTokens = preset.Grpo.MaxCompletionLength }, Encoder.PadId, Encoder.StopIds, Encoder.Decode);
-        log($"data: {Train.Count} train / {Test.Count} test ({preset.Data.Kind}); vocabulary: {(Encoder.Subset is null ? "full" : $"{Encoder.Subset.Count}-token subset of Qwen3's")}; mean@1 on {EvalSet.Count} prompts × {preset.Eval.SamplesPerPrompt} samples");
+        log($"data: {Train.Count} train / {Test.Count} test ({preset.Data.Kind}); vocabulary: {(Encoder.Subset is null ? "full" : $"{Encoder.Subset.Count}-token subset of Qwen3's")}; mean@1 on {EvalSet.Count} prompts × {preset.Eval.SamplesPerPrompt} samples; SFT-test CE on {SftTest.Count} examples");
     }
+
+    /// <summary>
+    /// Stops the run with an error when the process's peak resident memory is over the preset's dry_run.max_rss_gib
+    /// (<paramref name="where"/> says what ran last); nothing without a bound.
+    /// </summary>
+    public void CheckMemory(string where)
+    {
+        if (Preset.DryRun is not { MaxRssGib: > 0 } dry) return;
+        var peak = Runtime.ProcessMemory.PeakResidentBytes();
+        if (peak is { } bytes && bytes > dry.MaxRssGib * (1L << 30))
+            throw new ReproException($"preset {Preset.Name}: peak resident memory {bytes / (double)(1L << 30):F2} GiB is over dry_run.max_rss_gib {dry.MaxRssGib} GiB (after {where}); stopping");
+    }
+
+    /// <summary>Whether GRPO skips the backward of an all-zero-advantage batch (not in a dry run that forces it).</summary>
+    public bool SkipZeroGradientBackward => Preset.DryRun?.ForceGrpoBackward != true;
 
     public void Log(string message) => _log(message);
 
@@ -137,7 +152,11 @@ public sealed class StudyContext
             Board?.Write(new JsonObject { ["step"] = step, [StudyRunner.CeMetric] = value });
         }
 
-        public void AddCe(long step) => AddCe(step, ctx.Ce(model));
+        public void AddCe(long step)
+        {
+            AddCe(step, ctx.Ce(model));
+            ctx.CheckMemory($"the SFT-test CE at step {step}");
+        }
 
         public void Rewards(long step)
         {
@@ -147,6 +166,7 @@ public sealed class StudyContext
             Robust.Add(Point(step, r["robust_cola"]));
             Strict.Add(Point(step, r["strict_cola"]));
             Board?.Write(new JsonObject { ["step"] = step, [StudyRunner.RobustMetric] = Robust[^1].Value, [StudyRunner.StrictMetric] = Strict[^1].Value });
+            ctx.CheckMemory($"the mean@1 evaluation at step {step}");
         }
 
         private static CurvePoint Point(long step, RewardSummary s) => new((int)step, s.Mean, s.CiLow, s.CiHigh);

@@ -37,6 +37,41 @@ public sealed record DataSpec
     [JsonPropertyName("rules")] public IReadOnlyList<string> Rules { get; init; } = [];
     /// <summary>How many test prompts mean@1 is measured on (all when 0).</summary>
     [JsonPropertyName("eval_prompts")] public int EvalPrompts { get; init; }
+    /// <summary>How many test examples the SFT-test cross-entropy is measured on (the first N; all when 0).</summary>
+    [JsonPropertyName("ce_examples")] public int CeExamples { get; init; }
+    /// <summary>For kind "cola": a CoLA release folder (raw/ layout) to read instead of the copy shipped with the program.</summary>
+    [JsonPropertyName("path"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Path { get; init; }
+}
+
+/// <summary>
+/// A dry run of the full-size path at a model's exact shape with random weights (preset qwen3-0.6b-shape): its numbers
+/// mean nothing, it shows that every stage runs at that shape within a memory bound. The study then checks the peak
+/// resident memory after every training step, evaluation and checkpoint and stops with an error naming the bound when
+/// it is over; keeps the base model on disk (each pipeline loads it from the saved folder) so that no extra copy of
+/// the weights stays resident; and, optionally, runs the GRPO backward pass even when every advantage is 0 (random
+/// weights earn the same reward on every sample, and the shortcut would leave the backward untested and untimed).
+/// </summary>
+public sealed record DryRunSpec
+{
+    /// <summary>The bound on the process's peak resident memory (VmHWM), GiB; 0 = no check.</summary>
+    [JsonPropertyName("max_rss_gib")] public double MaxRssGib { get; init; }
+    /// <summary>Free the base model once saved and diagnosed; each pipeline loads its copy from seed-N/base.</summary>
+    [JsonPropertyName("base_on_disk")] public bool BaseOnDisk { get; init; }
+    /// <summary>Run the GRPO backward even when the batch's advantages are all 0 (<see cref="Grpo.GrpoTrainer.SkipZeroGradientBackward"/> off).</summary>
+    [JsonPropertyName("force_grpo_backward")] public bool ForceGrpoBackward { get; init; }
+
+    /// <summary>Refuses base_on_disk in a verb that keeps every seed's base in memory (only `repro study` honours it).</summary>
+    public static void RefuseBaseOnDisk(StudyPreset preset, string verb)
+    {
+        if (preset.DryRun?.BaseOnDisk == true)
+            throw new ReproException($"preset {preset.Name}: dry_run.base_on_disk is honoured by `repro study` only; `repro {verb}` keeps the bases in memory (remove it)");
+    }
+
+    public DryRunSpec Validated(string where)
+    {
+        if (!(MaxRssGib >= 0) || !double.IsFinite(MaxRssGib)) throw new ReproException($"{where}: max_rss_gib: must be a finite number ≥ 0 (0 = no check), got {MaxRssGib}");
+        return this;
+    }
 }
 
 /// <summary>
@@ -192,6 +227,7 @@ public sealed record StudyPreset
     [JsonPropertyName("rl_stage")] public RlStageSpec RlStage { get; init; } = new();
     [JsonPropertyName("eval")] public EvalSpec Eval { get; init; } = new();
     [JsonPropertyName("frontier")] public FrontierSpec? Frontier { get; init; }
+    [JsonPropertyName("dry_run")] public DryRunSpec? DryRun { get; init; }
     [JsonPropertyName("seeds")] public IReadOnlyList<int> Seeds { get; init; } = [1];
     [JsonPropertyName("decisions")] public IReadOnlyDictionary<string, string> Decisions { get; init; } = new Dictionary<string, string>();
 
@@ -224,6 +260,9 @@ public sealed record StudyPreset
         if (preset.Frontier is { } frontier) frontier.Parse($"{path}: frontier.schedules");
         if (preset.Model.Source is not ("init" or "pretrained")) throw ReproException.ForFile(path, $"model.source: '{preset.Model.Source}' (init or pretrained)");
         if (preset.Data.Kind is not ("synthetic" or "cola")) throw ReproException.ForFile(path, $"data.kind: '{preset.Data.Kind}' (synthetic or cola)");
+        if (preset.Data.Path is not null && preset.Data.Kind != "cola") throw ReproException.ForFile(path, $"data.path: only for kind cola (kind is '{preset.Data.Kind}')");
+        if (preset.Data.EvalPrompts < 0 || preset.Data.CeExamples < 0) throw ReproException.ForFile(path, "data.eval_prompts / data.ce_examples: must be ≥ 0 (0 = the whole test split)");
+        preset.DryRun?.Validated($"{path}: dry_run");
         return preset;
     }
 

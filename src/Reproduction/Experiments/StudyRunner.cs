@@ -58,12 +58,12 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         torch.set_num_threads(workers > 1 ? 1 : Math.Max(1, System.Environment.ProcessorCount));
 
         var ctx = new StudyContext(preset, metricsDir, Bridge, Log);
+        ctx.CheckMemory("loading the data");
         // Bases first (one per seed, side by side), then the 2 × seeds pipelines as independent jobs on the workers.
         var bases = new SeedBase?[seeds.Count];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
-        Parallel.For(0, seeds.Count, options, i => bases[i] = LoadBase(ctx, metricsDir, seeds[i]));
         try
         {
+            Jobs.For(seeds.Count, workers, i => bases[i] = LoadBase(ctx, metricsDir, seeds[i]));
             var diagnosis = new DiagnosisObserver(ctx);
             var engine = new PipelineEngine(ctx, Log)
             {
@@ -71,12 +71,12 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
                 Observers = [new BridgeObserver(ctx), new CheckpointObserver(ctx, p => Path.Combine(outDir, $"seed-{p.Seed}", p.Id)), diagnosis],
             };
             var outcomes = engine.Run([.. seeds.SelectMany(s => new[] { SftThenRl(preset, s, TrackAll), RlThenSft(preset, s, TrackAll) })],
-                seed => bases.First(b => b!.Seed == seed)!.Model);
+                seed => bases.First(b => b!.Seed == seed)!.Start);
             var done = bases.Select((b, i) => Combine(ctx, b!, outcomes[2 * i], outcomes[2 * i + 1], diagnosis, TrackAll)).ToList();
             int sftSteps = done[0].SftSteps, rlStepsA = done.Max(r => r.RlStepsA), rlStepsB = done.Max(r => r.RlStepsB);
             var ceA = done.SelectMany(r => r.CeA).ToList();
             var rewardB = done.SelectMany(r => r.RewardB).ToList();
-            var mechanisms = new JsonArray(done.Select(r => (JsonNode)r.Mechanisms).ToArray());
+            var mechanisms = RunReport.NullNonFinite(new JsonArray(done.Select(r => (JsonNode)r.Mechanisms).ToArray()));
 
             var report = new RunReport(RunReport.CurrentFormat, preset.Name, seeds, EnvironmentBlock(preset, seeds, _clock.Elapsed), preset.Decisions,
             [
@@ -96,7 +96,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         }
         finally
         {
-            foreach (var b in bases) b?.Model.Dispose();
+            foreach (var b in bases) b?.Model?.Dispose();
         }
     }
 
@@ -125,18 +125,26 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
     /// <summary>One seed's two pipelines: their curves, stage lengths and mechanism entry.</summary>
     private sealed record SeedResult(int SftSteps, int RlStepsA, int RlStepsB, List<Curve> CeA, List<Curve> RewardB, JsonObject Mechanisms);
 
-    private sealed record SeedBase(int Seed, string Dir, Qwen3ForCausalLM Model, LabelBelief Belief, Diagnosis Diagnosis);
+    /// <summary>A seed's base: kept in memory (<see cref="Model"/>), or (<see cref="DryRunSpec.BaseOnDisk"/>) only in its saved folder; <see cref="Start"/> is how the engine starts its pipelines.</summary>
+    private sealed record SeedBase(int Seed, Qwen3ForCausalLM? Model, BaseStart Start, LabelBelief Belief, Diagnosis Diagnosis);
 
     /// <summary>The seed's base (shipped, or pre-trained here), saved to the run folder and diagnosed.</summary>
     private SeedBase LoadBase(StudyContext ctx, string metricsDir, int seed)
     {
-        var seedDir = Path.Combine(outDir, $"seed-{seed}");
+        var folder = Path.Combine(outDir, $"seed-{seed}", "base");
         var baseModel = TaskSetup.BaseModel(preset, ctx.Encoder, ctx.Train, seed, metricsDir, Log);
-        TaskSetup.SaveModel(baseModel, ctx.Encoder, Path.Combine(seedDir, "base"));
+        ctx.CheckMemory($"making the base of seed {seed}");
+        TaskSetup.SaveModel(baseModel, ctx.Encoder, folder);
+        ctx.CheckMemory($"saving the base of seed {seed}");
         var belief = LabelProbe.Belief(baseModel, ctx.Encoder, ctx.EvalExamples, LabelProbe.Format.Rl, (preset.Base ?? new BaseSpec()).Thoughts[0]);
         var dBase = Diagnosis.Of(baseModel, ctx, DiagnosisObserver.SeedOf(seed));
+        ctx.CheckMemory($"diagnosing the base of seed {seed}");
         Log($"seed {seed}: base greedy accuracy {dBase.GreedyAccuracy:P1}, sampled {dBase.SampledAccuracy:P1} (robust mean@1 {dBase.RobustRl:F3}), label AUC {belief.Auc:F3}");
-        return new SeedBase(seed, seedDir, baseModel, belief, dBase);
+        if (preset.DryRun?.BaseOnDisk != true) return new SeedBase(seed, baseModel, BaseStart.InMemory(ctx, baseModel), belief, dBase);
+        var start = BaseStart.OnDisk(ctx, baseModel, folder);
+        baseModel.Dispose();                                                        // each pipeline loads seed-N/base
+        NativeAllocator.Release();                                                  // its memory goes back before the pipelines allocate
+        return new SeedBase(seed, null, start, belief, dBase);
     }
 
     /// <summary>A seed's curves, testbed checks and mechanism tables from its base and both pipelines (A: SFT-then-RL, B: RL-then-SFT).</summary>
@@ -176,14 +184,18 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
     internal static JsonObject EnvironmentBlock(StudyPreset preset, IReadOnlyList<int> seeds, TimeSpan wall)
     {
         var env = TorchEnvironment.Capture();
-        return new JsonObject
+        var block = new JsonObject
         {
             ["preset"] = preset.Name, ["seeds"] = new JsonArray(seeds.Select(s => (JsonNode)s).ToArray()),
             ["dtype"] = preset.Model.Dtype, ["device"] = env.CudaAvailable ? "cuda" : "cpu", ["threads"] = env.Threads,
             ["processors"] = env.ProcessorCount, ["dotnet"] = env.DotnetVersion, ["os"] = env.Os,
             ["torchsharp"] = env.TorchSharpVersion, ["libtorch"] = env.LibTorchVersion, ["git_commit"] = GitCommit(),
             ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"), ["wall_seconds"] = Math.Round(wall.TotalSeconds, 1),
+            ["peak_rss_gib"] = ProcessMemory.PeakResidentBytes() is { } peak ? Math.Round(peak / (double)(1L << 30), 2) : null,
         };
+        if (preset.DryRun is { } dry)
+            block["dry_run"] = $"random weights at the model's exact shape: a check that every stage runs (peak RSS bound {dry.MaxRssGib} GiB), not a result";
+        return block;
     }
 
     private static string GitCommit()

@@ -18,7 +18,7 @@ public static class TaskSetup
     /// </summary>
     public static (List<ColaExample> Train, List<ColaExample> Test) LoadData(DataSpec spec, string? data = null, bool lenient = false, Action<string>? warn = null)
     {
-        data ??= spec.Kind;
+        data ??= spec.Path ?? spec.Kind;
         if (data == "cola") return (ColaDataset.PaperTrain().ToList(), ColaDataset.PaperTest().ToList());
         if (data == "synthetic")
         {
@@ -145,7 +145,19 @@ public static class TaskSetup
     {
         var c = (preset.Model.Config ?? throw new ReproException($"preset {preset.Name}: model.config is required for an initialised model")).DeepClone().AsObject();
         c["model_type"] ??= "qwen3";
-        c["vocab_size"] = encoder.Subset?.Count ?? encoder.Tokenizer.VocabularySize;
+        // A subset sets the size; the full vocabulary keeps a config's own (Qwen3-0.6B pads 151,669 ids to 151,936 rows).
+        int tokenizerIds = encoder.Tokenizer.VocabularySize;
+        if (encoder.Subset is { } subset) c["vocab_size"] = subset.Count;
+        else if (c["vocab_size"] is { } given)
+        {
+            // Parsed from the JSON text: a node made in code holds an int or a long, which GetValue<double> refuses.
+            double rows = 0;
+            bool number = given.GetValueKind() == System.Text.Json.JsonValueKind.Number
+                && double.TryParse(given.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out rows);
+            if (!number || rows < tokenizerIds || rows % 1 != 0)
+                throw new ReproException($"preset {preset.Name}: model.config.vocab_size: must be an integer ≥ the tokenizer's {tokenizerIds} ids, got {given.ToJsonString()}");
+        }
+        else c["vocab_size"] = tokenizerIds;
         c["eos_token_id"] = encoder.StopIds[0];
         c["pad_token_id"] = encoder.PadId;
         return c.ToJsonString();

@@ -212,7 +212,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         // Zero advantages and no other loss term: the gradient is exactly 0 (see SkipZeroGradientBackward). Only when every
         // parameter already holds a (zeroed) gradient, so AdamW updates each one as after a backward.
         bool zeroGradient = SkipZeroGradientBackward && options.Beta == 0 && ExtraLoss is null && options.NumIterations == 1
-            && optimizer.Parameters.All(p => p.grad is not null) && advantages.abs().max().item<float>() == 0;
+            && optimizer.Parameters.All(HasGradient) && advantages.abs().max().item<float>() == 0;
         if (zeroGradient) ZeroGradientSteps++;
         for (int iteration = 0; iteration < options.NumIterations; iteration++)
         {
@@ -308,6 +308,13 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
         values["prompt_length/clip_ratio"] = lengths.Count(l => l == options.MaxPromptLength) / (double)lengths.Length;
         values["prompt_length/truncated"] = indices.Count(i => _prompts.Truncated[i]);
         values["prompt_length/filtered"] = _prompts.Filtered;
+    }
+
+    /// <summary>Whether the parameter holds a gradient (the `grad` handle read is disposed: it holds the storage).</summary>
+    private static bool HasGradient(TorchSharp.Modules.Parameter p)
+    {
+        using var g = p.grad;
+        return g is not null;
     }
 
     /// <summary>Which reward function gave ±∞ to which completion, or null when none did.</summary>

@@ -26,6 +26,8 @@ public static class ReportMarkdown
         var md = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         md.AppendLine($"# Repro study: preset `{run.Preset}`, seeds {string.Join(", ", run.Seeds)}").AppendLine();
+        if (run.Environment["dry_run"]?.GetValue<string>() is { } dryRun)
+            md.AppendLine($"**Dry run**: {dryRun}. The curves and verdicts below come from random weights and say nothing about the paper.").AppendLine();
         md.AppendLine("Confidence intervals are two-sided 95% Student-t intervals over seeds (none for a single seed).").AppendLine();
         md.AppendLine("## Did the predicted degradation appear?").AppendLine();
         foreach (var claim in PaperClaim.All)

@@ -91,6 +91,29 @@ public sealed record RunReport(
         return report;
     }
 
+    /// <summary>
+    /// Replaces every non-finite number in <paramref name="node"/> with null (JSON has no NaN or ∞): a random-weight dry
+    /// run's label AUC is NaN when every belief ties. Returns the node.
+    /// </summary>
+    public static T NullNonFinite<T>(T node) where T : JsonNode
+    {
+        static bool Bad(JsonNode? n) => n is JsonValue v && v.TryGetValue<double>(out var d) && !double.IsFinite(d);
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var key in o.Select(kv => kv.Key).ToList())
+                    if (Bad(o[key])) o[key] = null;
+                    else if (o[key] is { } child) NullNonFinite(child);
+                break;
+            case JsonArray a:
+                for (int i = 0; i < a.Count; i++)
+                    if (Bad(a[i])) a[i] = null;
+                    else if (a[i] is { } child) NullNonFinite(child);
+                break;
+        }
+        return node;
+    }
+
     public void Save(string runDir) =>
         AtomicFile.WriteAllText(Path.Combine(runDir, FileName), JsonSerializer.Serialize(this, Json));
 }

@@ -49,6 +49,18 @@ public static class NativeAllocator
     /// Returns the heap's free pages to the system now (glibc `malloc_trim(0)`), so that a resident-memory reading that
     /// follows starts from what is live rather than from what earlier work left free. A no-op off glibc Linux.
     /// </summary>
+    /// <summary>
+    /// After a model or an optimizer state is disposed: runs the finalizers of tensor handles that were dropped without
+    /// Dispose (each keeps its storage alive until then, whatever was disposed), then <see cref="Trim"/>s.
+    /// </summary>
+    public static void Release()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Trim();
+    }
+
     public static void Trim()
     {
         if (!OperatingSystem.IsLinux()) return;

@@ -11,6 +11,18 @@ public sealed class ReportTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, true);
 
     [Fact]
+    public void Non_finite_numbers_of_a_block_become_null_so_that_the_report_can_be_written()
+    {
+        // A random-weight dry run's label AUC is NaN; JSON has no NaN or infinity, and report.json failed to serialize.
+        var block = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+        {
+            ["auc"] = double.NaN, ["rows"] = new System.Text.Json.Nodes.JsonArray(1.5, double.PositiveInfinity), ["seed"] = 1,
+        });
+        var written = RunReport.NullNonFinite(block).ToJsonString();
+        Assert.Equal("""[{"auc":null,"rows":[1.5,null],"seed":1}]""", written);
+    }
+
+    [Fact]
     public void Seed_statistics_use_the_student_t_interval()
     {
         var s = CurveStatistics.Of([1.0, 2.0, 3.0]);

@@ -57,6 +57,29 @@ public sealed class AdamWTests
     }
 
     [Fact]
+    public void A_parameter_above_the_slice_size_is_updated_in_slices_as_torch_optim_AdamW_updates_it_whole()
+    {
+        // One float64 parameter of 2.5 slices (the last one partial), three steps with weight decay, against torch's AdamW.
+        long n = AdamW.ChunkElements * 5 / 2;
+        var g = new torch.Generator(11);
+        var init = torch.randn(n, dtype: ScalarType.Float64, generator: g);
+        var grads = Enumerable.Range(0, 3).Select(_ => torch.randn(n, dtype: ScalarType.Float64, generator: g)).ToArray();
+        var ours = new TorchSharp.Modules.Parameter(init.clone());
+        var theirs = new TorchSharp.Modules.Parameter(init.clone());
+        var opt = new AdamW([("w", ours)], new AdamW.Options(0.9, 0.95, 1e-8, 0.1));
+        var reference = torch.optim.AdamW([theirs], lr: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.1);
+        foreach (var grad in grads)
+        {
+            ours.grad = grad.clone();
+            opt.StepWith(1e-2);
+            theirs.grad = grad.clone();
+            reference.step();
+        }
+        double worst = (ours - theirs).abs().max().item<double>();
+        Assert.True(worst <= Float64Tolerance, $"largest difference {worst}");
+    }
+
+    [Fact]
     public void Restoring_the_state_continues_bit_identically()
     {
         var (a, b, x, y) = Problem(3);

@@ -13,6 +13,9 @@ public sealed class DiagnosisObserver(StudyContext ctx) : IPipelineObserver
 
     public Diagnosis At(string pipeline, int seed, int stage) => _done[(pipeline, seed, stage)];
 
-    public void OnStageEnd(PipelineSpec pipeline, int stage, StageResult result, Qwen3ForCausalLM model) =>
+    public void OnStageEnd(PipelineSpec pipeline, int stage, StageResult result, Qwen3ForCausalLM model)
+    {
         _done[(pipeline.Id, pipeline.Seed, stage)] = Diagnosis.Of(model, ctx, SeedOf(pipeline.Seed));
+        ctx.CheckMemory($"diagnosing {pipeline.Id} after {pipeline.Stages[stage].Name} (seed {pipeline.Seed})");
+    }
 }

@@ -34,6 +34,8 @@ public sealed record GrpoStageSpec(GrpoOptions Options, string Reward, RlStageSp
             Metrics = r.Metrics,
             OnEval = step => { if (r.Offset == 0 || step > r.Offset) r.Evaluate(step); },
             StopWhen = Plateau is { } p ? h => Plateaued(h, p) : null,
+            OnStep = m => ctx.CheckMemory($"GRPO step {m.Step} of {r.Pipeline.Id} (seed {r.Seed})"),
+            SkipZeroGradientBackward = ctx.SkipZeroGradientBackward,
         };
         var history = trainer.Train();
         var last = history.TakeLast(5).ToList();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Reproduction.Qwen3;
+using Reproduction.Runtime;
 using Reproduction.Training;
 using Tracker = Reproduction.Experiments.StudyContext.Tracker;
 
@@ -39,11 +40,17 @@ public sealed class PipelineEngine(StudyContext ctx, Action<string> log)
     private readonly ConcurrentDictionary<string, TensorBoardLog> _boards = new();
     private readonly ConcurrentDictionary<string, bool> _written = new();
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new();
-    private readonly ConcurrentDictionary<int, JsonObject> _contexts = new();
     private readonly Dictionary<string, int> _users = [];
     private readonly Dictionary<string, Held> _held = [];
 
+    /// <summary>Runs the pipelines from the seeds' bases in memory (<see cref="BaseStart.InMemory"/>; each keyed once).</summary>
     public IReadOnlyList<PipelineOutcome> Run(IReadOnlyList<PipelineSpec> pipelines, Func<int, Qwen3ForCausalLM> baseOf)
+    {
+        var starts = new ConcurrentDictionary<int, BaseStart>();
+        return Run(pipelines, seed => starts.GetOrAdd(seed, s => BaseStart.InMemory(ctx, baseOf(s))));
+    }
+
+    public IReadOnlyList<PipelineOutcome> Run(IReadOnlyList<PipelineSpec> pipelines, Func<int, BaseStart> baseOf)
     {
         var prefixes = pipelines.Select(p => PrefixesOf(p, baseOf(p.Seed))).ToArray();
         foreach (var key in prefixes.SelectMany(x => x).OfType<Prefix>().Select(x => x.Key)) _users[key] = _users.GetValueOrDefault(key) + 1;
@@ -58,7 +65,7 @@ public sealed class PipelineEngine(StudyContext ctx, Action<string> log)
         try
         {
             if (Parallelism <= 1) for (int j = 0; j < pipelines.Count; j++) One(j);
-            else Parallel.For(0, pipelines.Count, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, One);
+            else Jobs.For(pipelines.Count, Parallelism, One);
         }
         finally
         {
@@ -72,9 +79,9 @@ public sealed class PipelineEngine(StudyContext ctx, Action<string> log)
     }
 
     /// <summary>The cache key of every prefix of a pipeline (null from the first stage an observer watches on).</summary>
-    private Prefix?[] PrefixesOf(PipelineSpec p, Qwen3ForCausalLM baseModel)
+    private Prefix?[] PrefixesOf(PipelineSpec p, BaseStart start)
     {
-        var context = _contexts.GetOrAdd(p.Seed, _ => StageKey.Context(ctx, baseModel));
+        var context = start.Context;
         var keys = new Prefix?[p.Stages.Count];
         for (int i = 0; i < keys.Length; i++)
         {
@@ -85,7 +92,7 @@ public sealed class PipelineEngine(StudyContext ctx, Action<string> log)
         return keys;
     }
 
-    private PipelineOutcome RunOne(PipelineSpec p, Qwen3ForCausalLM baseModel, Prefix?[] prefixes)
+    private PipelineOutcome RunOne(PipelineSpec p, BaseStart start, Prefix?[] prefixes)
     {
         var clock = Stopwatch.StartNew();
         Qwen3ForCausalLM? model = null;
@@ -102,7 +109,7 @@ public sealed class PipelineEngine(StudyContext ctx, Action<string> log)
                 gate?.Wait();
                 try
                 {
-                    if (prefix is not null && Reuse(p, i, prefix, baseModel) is { } reused)
+                    if (prefix is not null && Reuse(p, i, prefix, start) is { } reused)
                     {
                         model?.Dispose();
                         model = reused.Model;
@@ -113,8 +120,8 @@ public sealed class PipelineEngine(StudyContext ctx, Action<string> log)
                     }
                     else
                     {
-                        var next = ModelCopy.Trainable(model ?? baseModel);
-                        model?.Dispose();
+                        var next = model is null ? start.Trainable() : ModelCopy.Trainable(model);
+                        if (model is not null) Free(model);
                         model = next;
                         var tracker = t = t is null ? new Tracker(ctx, model, evalSeed, p.Measure.Rewards) { Board = Board(spec.Board) } : t.Fork(model, Board(spec.Board));
                         foreach (var o in Observers) o.OnStageStart(p, i, model, offset);
@@ -146,15 +153,22 @@ public sealed class PipelineEngine(StudyContext ctx, Action<string> log)
         }
         finally
         {
-            model?.Dispose();
+            if (model is not null) Free(model);
         }
+    }
+
+    /// <summary>Disposes a model and returns its memory (<see cref="NativeAllocator.Release"/>) before the next one trains.</summary>
+    private static void Free(Qwen3ForCausalLM model)
+    {
+        model.Dispose();
+        NativeAllocator.Release();
     }
 
     private static string Summary(Tracker t) =>
         (t.Ce.Count > 0 ? $", test CE {t.Ce[^1].Value:F3}" : "") + (t.Robust.Count > 0 ? $", robust mean@1 {t.Robust[^1].Value:F3}" : "");
 
     /// <summary>A prefix trained earlier in this run, or an intact cache entry: a trainable copy of its model and its state.</summary>
-    private (Qwen3ForCausalLM Model, PrefixState State)? Reuse(PipelineSpec p, int i, Prefix prefix, Qwen3ForCausalLM baseModel)
+    private (Qwen3ForCausalLM Model, PrefixState State)? Reuse(PipelineSpec p, int i, Prefix prefix, BaseStart start)
     {
         string what = $"{p.Stages[i].Name} of {p.Id} (seed {p.Seed})";
         lock (_held)
@@ -174,7 +188,7 @@ public sealed class PipelineEngine(StudyContext ctx, Action<string> log)
         }
         if (Cache?.TryLoad(prefix.Key, what) is not { } entry) return null;
         Qwen3ForCausalLM model;
-        using (var loaded = Qwen3ForCausalLM.FromPretrained(entry.ModelFolder, baseModel.Dtype, baseModel.Device, baseModel.Config.AttnImplementation))
+        using (var loaded = Qwen3ForCausalLM.FromPretrained(entry.ModelFolder, start.Dtype, start.Device, start.AttnImplementation))
             model = ModelCopy.Trainable(loaded);
         log($"seed {p.Seed}: {p.Id}: reused stage {p.Stages[i].Name} (key {StageCache.Short(prefix.Key)}) from cache {Cache.Root}");
         Hold(prefix.Key, model, entry.State);

@@ -26,13 +26,21 @@ public sealed record SftStageSpec(SftOptions Options) : StageSpec
             var first = new SftTrainer(t.Model, Options, ctx.SftTrain, r.Measure.Ce ? ctx.SftTest : null, ctx.Encoder.PadId)
             {
                 Metrics = r.Metrics,
-                OnStep = m => { if (m.EvalCe is { } v) t.AddCe(m.Step, v); },
+                OnStep = m =>
+                {
+                    if (m.EvalCe is { } v) t.AddCe(m.Step, v);
+                    ctx.CheckMemory($"SFT step {m.Step} of {r.Pipeline.Id} (seed {r.Seed})");
+                },
                 OnEval = step => { t.Rewards(step); r.Observe(step); },
             };
             first.Train();
             return new StageResult(first.TotalSteps);
         }
-        var sft = new SftTrainer(t.Model, Options, ctx.SftTrain, null, ctx.Encoder.PadId) { StepOffset = r.Offset, Metrics = r.Metrics, OnEval = r.Evaluate };
+        var sft = new SftTrainer(t.Model, Options, ctx.SftTrain, null, ctx.Encoder.PadId)
+        {
+            StepOffset = r.Offset, Metrics = r.Metrics, OnEval = r.Evaluate,
+            OnStep = m => ctx.CheckMemory($"SFT step {m.Step} of {r.Pipeline.Id} (seed {r.Seed})"),
+        };
         sft.Train();
         return new StageResult(sft.TotalSteps);
     }

@@ -6,6 +6,7 @@ using Reproduction.IO;
 using Reproduction.Qwen3;
 using Reproduction.Reporting;
 using Reproduction.Rewards;
+using Reproduction.Runtime;
 using Reproduction.Sampling;
 using TorchSharp;
 
@@ -30,6 +31,7 @@ public sealed class ScheduleFrontierRunner(StudyPreset preset, IReadOnlyList<Sch
 
     public IReadOnlyList<ScheduleRun> Run()
     {
+        DryRunSpec.RefuseBaseOnDisk(preset, "frontier");
         using var owner = RunFolderLock.Acquire(outDir, "frontier");
         var metricsDir = Directory.CreateDirectory(Path.Combine(outDir, "metrics")).FullName;
         AtomicFile.WriteAllText(Path.Combine(outDir, "preset.json"), preset.ToJson());
@@ -39,10 +41,9 @@ public sealed class ScheduleFrontierRunner(StudyPreset preset, IReadOnlyList<Sch
         var ctx = new StudyContext(preset, metricsDir, null, Log);
         var shape = ScheduleTrainer.ShapeOf(ctx);
         Log($"budget per schedule: {shape.TotalSteps} optimizer steps (S {shape.SftSteps} + R {shape.RlSteps}), {shape.Completions} sampled completions, up to {shape.Demonstrations} demonstrations; {schedules.Count} schedules × {seeds.Count} seeds on {workers} workers");
-        var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
         var bases = new Qwen3ForCausalLM[seeds.Count];
         var baseRuns = new ScheduleRun[seeds.Count];
-        Parallel.For(0, seeds.Count, options, i =>
+        Jobs.For(seeds.Count, workers, i =>
         {
             var clock = Stopwatch.StartNew();
             bases[i] = TaskSetup.BaseModel(preset, ctx.Encoder, ctx.Train, seeds[i], metricsDir, Log);
