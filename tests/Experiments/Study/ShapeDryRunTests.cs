@@ -65,6 +65,20 @@ public sealed class ShapeDryRunTests : IDisposable
     }
 
     [Fact]
+    public void Ablate_and_the_schedule_frontier_refuse_base_on_disk_which_only_study_honours_and_write_nothing()
+    {
+        var preset = StudyPreset.Load("tiny-smoke") with { DryRun = new DryRunSpec { BaseOnDisk = true } };
+        var ablate = Path.Combine(_dir, "ablate");
+        var e = Assert.Throws<Reproduction.ReproException>(() => new AblationRunner(preset, "reward", AblationRunner.Variants("reward"), ablate, [1], null, _ => { }).Run());
+        Assert.Contains("dry_run.base_on_disk is honoured by `repro study` only; `repro ablate`", e.Message);
+        var frontier = Path.Combine(_dir, "frontier");
+        e = Assert.Throws<Reproduction.ReproException>(() => new Reproduction.Experiments.Schedules.ScheduleFrontierRunner(preset,
+            Reproduction.Experiments.Schedules.ScheduleCatalog.ParseList("joint"), frontier, [1], _ => { }).Run());
+        Assert.Contains("`repro frontier`", e.Message);
+        Assert.False(Directory.Exists(ablate) || Directory.Exists(frontier));
+    }
+
+    [Fact]
     public void A_study_over_its_memory_bound_stops_with_an_error_naming_the_bound_and_exit_code_2()
     {
         // The tiny-smoke preset with a bound far below what any run of the program holds resident (its runtime alone).
