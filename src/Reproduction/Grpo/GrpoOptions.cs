@@ -174,6 +174,14 @@ public sealed record GrpoOptions : IJsonOnDeserialized
     [JsonPropertyName("gradient_accumulation_steps")]
     public int GradientAccumulationSteps { get; init => field = AtLeast(value, 1, "gradient_accumulation_steps"); } = 1;
 
+    /// <summary>
+    /// Recompute each decoder layer's activations in the backward instead of keeping them (transformers'
+    /// `gradient_checkpointing_enable()`; verl `actor.model.enable_gradient_checkpointing`): activation memory of one
+    /// hidden state per layer, one more forward pass per micro-batch, the same gradients. TrainingArguments false.
+    /// </summary>
+    [JsonPropertyName("gradient_checkpointing")]
+    public bool GradientCheckpointing { get; init; }
+
     // ---- schedule and bookkeeping ----------------------------------------------------------------------------
 
     /// <summary>Passes over the prompts. TrainingArguments 3.0; public setup total_epochs 10.</summary>

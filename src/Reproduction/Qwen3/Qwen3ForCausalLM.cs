@@ -40,6 +40,9 @@ public sealed class Qwen3ForCausalLM : nn.Module
 
     public Qwen3Model Model => _model;
 
+    /// <summary>transformers' `gradient_checkpointing_enable()` / `_disable()`: see <see cref="Qwen3Model.GradientCheckpointing"/>.</summary>
+    public bool GradientCheckpointing { get => _model.GradientCheckpointing; set => _model.GradientCheckpointing = value; }
+
     /// <summary>The output projection [vocab, hidden]: the embedding matrix when tied.</summary>
     public Tensor LmHeadWeight => _lmHead?.Weight ?? _model.EmbedTokens.Weight;
 

@@ -15,6 +15,13 @@ public sealed class Qwen3Model : nn.Module
 
     public Qwen3Config Config { get; }
 
+    /// <summary>
+    /// transformers' `gradient_checkpointing`: while on, a forward that builds a graph (grad enabled, no KV cache, no
+    /// trace) keeps one hidden state per layer and recomputes each layer in the backward (<see cref="GradientCheckpointing"/>).
+    /// The trainers turn it on for their run when their `gradient_checkpointing` option says so.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
     public Qwen3Model(Qwen3Config config, Func<string, Tensor> weights) : base(nameof(Qwen3Model))
     {
         Config = config;
@@ -50,13 +57,16 @@ public sealed class Qwen3Model : nn.Module
         var (cos, sin) = _rotary.Forward(positions, dtype);
         var mask = AttentionMasks.Causal(attentionMask, b, t, past, dtype, device);
         var hidden = outputHiddenStates ? new List<Tensor> { x } : null;
+        bool checkpoint = GradientCheckpointing && cache is null && trace is null && torch.is_grad_enabled() && x.requires_grad;
         for (int i = 0; i < _layers.Count; i++)
         {
             var prefix = $"layer_{i}.";
             Action<string, Tensor>? layerTrace = trace is null ? null : (name, tensor) => trace(prefix + name, tensor);
             // One scope per layer: the layer's temporaries go when it ends; only its output survives.
             using var scope = torch.NewDisposeScope();
-            x = _layers[i].Forward(x, cos, sin, mask, cache, layerTrace).MoveToOuterDisposeScope();
+            x = (checkpoint
+                ? Qwen3.GradientCheckpointing.Layer(_layers[i], x, cos, sin, mask)
+                : _layers[i].Forward(x, cos, sin, mask, cache, layerTrace)).MoveToOuterDisposeScope();
             hidden?.Add(x);
         }
         cache?.Advance(t);

@@ -33,6 +33,8 @@ public sealed record SftOptions
     [JsonPropertyName("save_steps")] public int SaveSteps { get; init; } = 0;                               // 0 = only at the end
     [JsonPropertyName("logging_steps")] public int LoggingSteps { get; init; } = 1;
     [JsonPropertyName("skip_nonfinite")] public bool SkipNonFinite { get; init; }
+    /// <summary>TrainingArguments' switch: recompute each decoder layer in the backward (less memory, one more forward; same gradients).</summary>
+    [JsonPropertyName("gradient_checkpointing")] public bool GradientCheckpointing { get; init; }
 
     public SftOptions Validated(string source = "sft options")
     {

@@ -25,7 +25,7 @@ public sealed class OptionWalkTests
 {
     /// <summary>What one run shows: final weights, per-step metrics, the steps in metrics.jsonl, checkpoints, evaluation points, or the refusal.</summary>
     public sealed record Run(string Weights, IReadOnlyList<IReadOnlyDictionary<string, double>> Steps, IReadOnlyList<long> Logged,
-        IReadOnlyList<string> Checkpoints, IReadOnlyList<long> Evaluations, string? Refused);
+        IReadOnlyList<string> Checkpoints, IReadOnlyList<long> Evaluations, string? Refused, IReadOnlyList<bool>? Checkpointing = null);
 
     /// <summary>A part of a run an option is expected to change.</summary>
     public sealed record Observable(string What, Func<Run, string> Of);
@@ -41,6 +41,8 @@ public sealed class OptionWalkTests
     private static readonly Observable Checkpoints = new("the checkpoints written", r => string.Join(" ", r.Checkpoints));
     private static readonly Observable Evaluations = new("the evaluation points", r => string.Join(" ", r.Evaluations));
     private static readonly Observable Acceptance = new("whether the run is accepted", r => r.Refused ?? "accepted");
+    private static readonly Observable Checkpointing = new("the model's gradient checkpointing during each step",
+        r => string.Join(" ", r.Checkpointing ?? []));
 
     private static Observable Metric(string key, string format = "R") => new($"the logged {key}",
         r => string.Join(" ", r.Steps.Select(s => s.TryGetValue(key, out var v) ? v.ToString(format) : "absent")));
@@ -79,6 +81,7 @@ public sealed class OptionWalkTests
         ["save_steps"] = new(o => o with { SaveSteps = 1 }, Checkpoints),
         ["logging_steps"] = new(o => o with { LoggingSteps = 2 }, LoggedSteps),
         ["skip_nonfinite"] = new(o => o with { SkipNonFinite = true }, Acceptance, PoisonedModel: true),
+        ["gradient_checkpointing"] = new(o => o with { GradientCheckpointing = true }, Checkpointing),
     };
 
     private static readonly List<SftExample> SftData = ToyTask.Examples().Where((_, i) => i % 4 == 1).ToList();
@@ -88,9 +91,11 @@ public sealed class OptionWalkTests
         var model = ToyTask.Model(seed: 11);
         if (poisoned) using (torch.no_grad()) model.parameters().Last().fill_(double.NaN);
         using var dir = new TempDir();
-        return Capture(dir.Path, model, () =>
+        var modes = new List<bool>();
+        return Capture(dir.Path, model, modes, () =>
         {
-            var steps = new SftTrainer(model, options, SftData, SftData, ToyTask.Pad) { OutputDir = dir.Path, Metrics = new MetricsLog(dir.File("metrics.jsonl")) }
+            var steps = new SftTrainer(model, options, SftData, SftData, ToyTask.Pad)
+                    { OutputDir = dir.Path, Metrics = new MetricsLog(dir.File("metrics.jsonl")), OnStep = _ => modes.Add(model.GradientCheckpointing) }
                 .Train().Where(m => m.Step > 0).ToList();
             return (steps.Select(m => (IReadOnlyDictionary<string, double>)new Dictionary<string, double>
             {
@@ -144,6 +149,7 @@ public sealed class OptionWalkTests
         ["adam_epsilon"] = new(o => o with { AdamEpsilon = 1.0 }, Weights),
         ["weight_decay"] = new(o => o with { WeightDecay = 0.1 }, Weights),
         ["max_grad_norm"] = new(o => o with { MaxGradNorm = 1e-5 }, Weights),
+        ["gradient_checkpointing"] = new(o => o with { GradientCheckpointing = true }, Checkpointing),
         // The update stays the batch's own (GrpoGradientAccumulationTests); what changes is how the step is computed.
         ["gradient_accumulation_steps"] = new(o => o with { GradientAccumulationSteps = 2 }, Metric("micro_batches")),
         ["num_train_epochs"] = new(o => o with { NumTrainEpochs = 0.5 }, StepCount, From: o => o with { MaxSteps = -1, NumTrainEpochs = 0.25 }),
@@ -158,13 +164,22 @@ public sealed class OptionWalkTests
     {
         var model = ToyGrpo.Model(seed: 5);
         var evaluations = new List<long>();
+        var modes = new List<bool>();
         using var dir = new TempDir();
-        return Capture(dir.Path, model, () =>
+        return Capture(dir.Path, model, modes, () =>
         {
             var trainer = new GrpoTrainer(model, options.Beta != 0 ? ModelCopy.Frozen(model) : null, options, ToyGrpo.Prompts, ToyGrpo.Reward(), ToyGrpo.Decode)
-                { OutputDir = dir.Path, Metrics = new MetricsLog(dir.File("metrics.jsonl")), OnEval = evaluations.Add };
+                { OutputDir = dir.Path, Metrics = new MetricsLog(dir.File("metrics.jsonl")), OnEval = evaluations.Add, OnStep = _ => modes.Add(model.GradientCheckpointing) };
             return (trainer.Train().Select(m => m.Values).ToList(), evaluations);
         });
+    }
+
+    /// <summary>Gradient checkpointing trades memory for time (GradientCheckpointingTests): the trained weights are the same to the bit.</summary>
+    [Fact]
+    public void Gradient_checkpointing_leaves_the_trained_weights_as_they_were()
+    {
+        Assert.Equal(RunSft(SftBaseline, poisoned: false).Weights, RunSft(SftBaseline with { GradientCheckpointing = true }, poisoned: false).Weights);
+        Assert.Equal(RunGrpo(GrpoBaseline).Weights, RunGrpo(GrpoBaseline with { GradientCheckpointing = true }).Weights);
     }
 
     [Fact]
@@ -222,7 +237,7 @@ public sealed class OptionWalkTests
         if (after.Refused is { } refusal) Assert.Contains(option, refusal);
     }
 
-    private static Run Capture(string dir, Qwen3ForCausalLM model,
+    private static Run Capture(string dir, Qwen3ForCausalLM model, IReadOnlyList<bool> checkpointing,
         Func<(IReadOnlyList<IReadOnlyDictionary<string, double>> Steps, IReadOnlyList<long> Evaluations)> train)
     {
         try
@@ -230,7 +245,7 @@ public sealed class OptionWalkTests
             var (steps, evaluations) = train();
             var log = File.Exists(Path.Combine(dir, "metrics.jsonl")) ? new MetricsLog(Path.Combine(dir, "metrics.jsonl")).Read() : [];
             var checkpoints = Directory.EnumerateDirectories(dir, "checkpoint-*").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-            return new Run(Fingerprint(model), steps, log.Select(r => r["step"]!.GetValue<long>()).ToList(), checkpoints!, evaluations, null);
+            return new Run(Fingerprint(model), steps, log.Select(r => r["step"]!.GetValue<long>()).ToList(), checkpoints!, evaluations, null, checkpointing);
         }
         catch (ReproException e)
         {

@@ -47,6 +47,7 @@ public sealed class ScheduleFrontierTests : IDisposable
         { "gradient_accumulation_steps", "gradient_accumulation_steps 2" },
         { "mask_truncated_completions", "mask_truncated_completions" },
         { "reward_weights", "reward_weights" },
+        { "gradient_checkpointing", "gradient_checkpointing True and sft False" },
         { "max_prompt_length", "over grpo max_prompt_length 8" },
     };
 
@@ -61,6 +62,7 @@ public sealed class ScheduleFrontierTests : IDisposable
             "gradient_accumulation_steps" => p.Grpo with { GradientAccumulationSteps = 2 },
             "mask_truncated_completions" => p.Grpo with { MaskTruncatedCompletions = true },
             "reward_weights" => p.Grpo with { RewardWeights = [1.0] },
+            "gradient_checkpointing" => p.Grpo with { GradientCheckpointing = true },
             _ => p.Grpo with { MaxPromptLength = 8 },
         };
         var ctx = new StudyContext(p with { Grpo = grpo }, _dir, null, _ => { });

@@ -59,6 +59,8 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
         var sftSchedule = new LearningRateSchedule(_sft.LrSchedulerType, _sft.LearningRate,
             LearningRateSchedule.WarmupStepsFromRatio(_sft.WarmupRatio, shape.SftSteps), shape.SftSteps).Validated();
         int sftStepsDone = 0;
+        bool checkpointing = model.GradientCheckpointing;
+        model.GradientCheckpointing = _grpo.GradientCheckpointing;
         try
         {
             for (int j = 1; j <= total; j++)
@@ -100,6 +102,7 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
         }
         finally
         {
+            model.GradientCheckpointing = checkpointing;
             foreach (var o in optimizers.Values) o.Dispose();
         }
     }
@@ -116,6 +119,8 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
         if (g.NumIterations != 1) return $"grpo num_iterations {g.NumIterations}: the schedule engine takes one update per step (set 1)";
         if (g.GradientAccumulationSteps != 1) return $"grpo gradient_accumulation_steps {g.GradientAccumulationSteps}: the schedule engine takes each step's batch at once (set 1)";
         if (g.MaskTruncatedCompletions) return "grpo mask_truncated_completions: not carried out by the schedule engine (set false)";
+        if (g.GradientCheckpointing != ctx.Preset.Sft.GradientCheckpointing)
+            return $"grpo gradient_checkpointing {g.GradientCheckpointing} and sft {ctx.Preset.Sft.GradientCheckpointing}: a schedule step may mix both losses in one backward (set both the same)";
         if (g.RewardWeights is not null) return "grpo reward_weights: the schedule engine scores with the one training reward (leave it out)";
         int longest = ctx.RlTrain.Count == 0 ? 0 : ctx.RlTrain.Max(p => p.PromptIds.Length);
         if (longest > g.MaxPromptLength)

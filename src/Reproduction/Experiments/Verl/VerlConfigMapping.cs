@@ -129,6 +129,8 @@ public static class VerlConfigMapping
         new("gradient_accumulation_steps", $"{Actor}.ppo_micro_batch_size_per_gpu", "gradient_accumulation_steps",
             "verl derives accumulation from mini-batch / (micro-batch × GPUs); the scripts compute MICRO_BATCH_SIZE_PER_GPU = prompts_per_step × num_generations / (gradient_accumulation_steps × GPUs).",
             (_, _) => None),
+        new("gradient_checkpointing", "actor_rollout_ref.model.enable_gradient_checkpointing", "gradient_checkpointing", "",
+            (o, _) => One("actor_rollout_ref.model.enable_gradient_checkpointing", Bool(o.GradientCheckpointing))),
         new("num_train_epochs", "trainer.total_epochs", "num_train_epochs", "Rounded up; the step cap below ends the stage.",
             (o, _) => One("trainer.total_epochs", Int((long)Math.Ceiling(o.NumTrainEpochs)))),
         new("max_steps", "trainer.total_training_steps", "max_steps", "The stage's cap (rl_stage.max_steps); verl has no reward-plateau stop, so RL-then-SFT's RL stage runs to the cap.",
@@ -179,6 +181,8 @@ public static class VerlConfigMapping
         new("logging_steps", "none (every step)", "logging_steps", "verl logs every step.", (_, _) => None),
         new("skip_nonfinite", "none", "none", "verl does not skip non-finite steps.", (_, _) => None,
             o => o.SkipNonFinite ? "skip_nonfinite has no verl equivalent" : null),
+        new("gradient_checkpointing", "model.enable_gradient_checkpointing", "gradient_checkpointing", "",
+            (o, _) => One("model.enable_gradient_checkpointing", Bool(o.GradientCheckpointing))),
     ];
 
     /// <summary>The <c>main_ppo</c> overrides for these options (GRPO with our reward; data, model and hardware come from the script).</summary>
