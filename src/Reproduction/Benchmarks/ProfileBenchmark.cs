@@ -18,6 +18,9 @@ public static class ProfileBenchmark
 {
     public const string Name = "profile";
 
+    /// <summary>Stages timed apart from the step (not part of its total; their share is of the step's).</summary>
+    public const string Isolated = "isolated: ";
+
     public static IEnumerable<BenchCommand.Figure> Run(BenchSettings s)
     {
         foreach (var shape in s.Shapes())
@@ -69,6 +72,23 @@ public static class ProfileBenchmark
                         optimizer.ZeroGrad();
                         _ = loss.item<float>();
                         p.Mark("zero_grad + read back");
+                        // The backward split by isolation (the backward is one native call): the head's part (gradient to
+                        // the hidden states and the tied weight's head gradient) and the embedding lookup's dense gradient
+                        // timed alone; the decoder layers' part is the rest of the step's backward.
+                        var detached = model.Forward(ids, logitsToKeep: null).LastHiddenState.detach().requires_grad_(true);
+                        p.Restart();
+                        var head = TokenLogProbs.FromHidden(model, detached, ids, targetMask: target);
+                        var headValid = head.Valid.to(head.LogProbs.dtype);
+                        var headLoss = -(head.LogProbs * headValid).sum() / headValid.sum();
+                        p.Mark(Isolated + "lm_head + log_softmax + loss, forward");
+                        headLoss.backward();
+                        p.Mark(Isolated + "backward of logits and loss (to the hidden states and the tied weight)");
+                        var embedded = model.Model.EmbedTokens.forward(ids);
+                        var upstream = torch.ones_like(embedded);
+                        p.Restart();
+                        embedded.backward([upstream]);
+                        p.Mark(Isolated + "backward of the embedding lookup (dense gradient of the tied weight)");
+                        optimizer.ZeroGrad();
                     });
                     foreach (var f in Figures(s, $"{label} train B{b}×T{t} (loss on last {c})", steps)) yield return f;
                 }
@@ -94,7 +114,7 @@ public static class ProfileBenchmark
         var stages = runs[0].Select(x => x.Stage).ToList();
         double Median(IEnumerable<double> xs) { var o = xs.Order().ToList(); return o[o.Count / 2]; }
         var ms = stages.ToDictionary(st => st, st => runs.Select(r => 1000 * r.First(x => x.Stage == st).Seconds).ToList());
-        double total = stages.Sum(st => Median(ms[st]));
+        double total = stages.Where(st => !st.StartsWith(Isolated, StringComparison.Ordinal)).Sum(st => Median(ms[st]));
         yield return Measure.Single(Name, $"{label}: step (sum of stage medians)", total, "ms", s.Reps);
         foreach (var st in stages)
         {

@@ -56,7 +56,7 @@ public static class BenchCommand
             if (parse.GetValue(threads) > 0) torch.set_num_threads(parse.GetValue(threads));
             if (parse.GetValue(preset) is { } presetName)
                 return PresetRun(Experiments.StudyPreset.Load(presetName), parse.GetValue(layers), new BenchSettings(parse.GetValue(reps), parse.GetValue(quick), 0, 0) { Device = device },
-                    parse.GetValue(mfu), parse.GetValue(peakTflops) * 1e12, parse.GetValue(json));
+                    parse.GetValue(mfu), parse.GetValue(peakTflops) * 1e12, parse.GetValue(json), parse.GetValue(compare) ? parse.GetValue(python) : null);
             var notes = new List<string>();
             var names = parse.GetValue(workloads)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var w in names)
@@ -158,10 +158,13 @@ public static class BenchCommand
     /// (<see cref="PresetBenchmark"/>), then the full run projected from them (<see cref="PaperRunProjection"/>): a table of
     /// the figures and one of the projection, and with --json both with the assumptions.
     /// </summary>
-    private static int PresetRun(Experiments.StudyPreset preset, int? layers, BenchSettings settings, double mfu, double peakFlops, string? jsonPath)
+    private static int PresetRun(Experiments.StudyPreset preset, int? layers, BenchSettings settings, double mfu, double peakFlops, string? jsonPath, string? python)
     {
         _ = PaperRunProjection.Project([], mfu, peakFlops);                                   // validates --mfu / --peak-tflops first
         var notes = new List<string> { PresetBenchmark.CheckpointingNote };
+        if (python is not null && settings.Device.type != DeviceType.CPU)
+            throw new ReproException("--compare-pytorch: the PyTorch reference runs on the CPU; use it with --device cpu");
+        using var reference = python is null ? null : PytorchWorker.Start(python, notes.Add);
         Qwen3Config config;
         if (preset.Model.Source == "init" && preset.Model.Config is { } c)
         {
@@ -193,7 +196,8 @@ public static class BenchCommand
         settings = settings with { GemmRate = d => gemm[d] };
         var wall = Stopwatch.StartNew();
         var rates = new List<PaperRunProjection.CpuRates>();
-        foreach (var f in PresetBenchmark.Run(config, shapeName, settings, rates)) Add(f);
+        foreach (var f in PresetBenchmark.Run(config, shapeName, settings, rates, preset.Sft.PerDeviceTrainBatchSize, preset.Sft.GradientAccumulationSteps)) Add(f);
+        foreach (var f in PresetBenchmark.Decode(config, shapeName, settings, reference)) Add(f);
 
         var lengths = PaperRunProjection.TextLengths.Of(preset);
         var workload = PaperRunProjection.Workload.Of(preset, lengths.TrainExamples);
@@ -206,8 +210,9 @@ public static class BenchCommand
 
         if (Console.IsOutputRedirected) ReproCli.Out.Profile.Width = Math.Max(ReproCli.Out.Profile.Width, 160);
         var table = new Table().AddColumn("figure").AddColumn("median").AddColumn("min").AddColumn("max").AddColumn("unit");
-        foreach (var f in figures) table.AddRow(Markup.Escape(f.Name), $"{f.Median:G4}", $"{f.Min:G4}", $"{f.Max:G4}", Markup.Escape(f.Unit));
+        foreach (var f in figures.Where(f => !f.Workload.StartsWith(PytorchWorker.Name, StringComparison.Ordinal))) table.AddRow(Markup.Escape(f.Name), $"{f.Median:G4}", $"{f.Min:G4}", $"{f.Max:G4}", Markup.Escape(f.Unit));
         ReproCli.Out.Write(table);
+        if (reference is not null) ReproCli.Out.Write(RatioTable(figures));
         var first = projections.Values.First();
         var projection = new Table().AddColumn("phase of the full run").AddColumn("count").AddColumn("PFLOP").AddColumn($"H100 h at {mfu:P0} MFU");
         foreach (var d in projections.Keys) projection.AddColumn($"CPU days here ({d})");

@@ -177,7 +177,8 @@ public sealed record GrpoOptions : IJsonOnDeserialized
     /// <summary>
     /// Recompute each decoder layer's activations in the backward instead of keeping them (transformers'
     /// `gradient_checkpointing_enable()`; verl `actor.model.enable_gradient_checkpointing`): activation memory of one
-    /// hidden state per layer, one more forward pass per micro-batch, the same gradients. TrainingArguments false.
+    /// hidden state per layer, one more forward pass per micro-batch, the same gradients. TrainingArguments false (TRL's
+    /// configs override it with true; the CPU presets' activations are small, so the default here stays false).
     /// </summary>
     [JsonPropertyName("gradient_checkpointing")]
     public bool GradientCheckpointing { get; init; }

@@ -118,7 +118,7 @@ public sealed class Qwen3ForCausalLM : nn.Module
     }
 
     /// <summary>`lm_head(h)` for any hidden rows [..., hidden] (compute dtype in, compute dtype out).</summary>
-    public Tensor ComputeLogits(Tensor hidden) => nn.functional.linear(hidden, LmHeadWeight);
+    public Tensor ComputeLogits(Tensor hidden) => Qwen3Linear.Apply(hidden, LmHeadWeight);
 
     /// <summary>
     /// Writes a `save_pretrained`-style folder (atomically): config.json with `torch_dtype` set, generation_config.json,

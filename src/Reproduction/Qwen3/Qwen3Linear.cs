@@ -21,5 +21,20 @@ public sealed class Qwen3Linear : nn.Module<Tensor, Tensor>
 
     public Parameter Weight => weight;
 
-    public override Tensor forward(Tensor x) => nn.functional.linear(x, weight);
+    public override Tensor forward(Tensor x) => Apply(x, weight);
+
+    /// <summary>
+    /// `x · Wᵀ` for x [..., in] and W [out, in]: `F.linear`, except for a single bfloat16 row (a decoding step at batch 1),
+    /// which goes to libtorch's gemv (`torch.mv`). Both accumulate in float32 and round once; on a CPU with bf16 matmul
+    /// support `F.linear` takes oneDNN's matmul, which streams a bf16 weight for one row more slowly than the gemv
+    /// kernel does (docs/performance.md, decoding at the exact shape).
+    /// </summary>
+    public static Tensor Apply(Tensor x, Tensor w)
+    {
+        long inFeatures = w.shape[1];
+        if (x.dtype != ScalarType.BFloat16 || x.numel() != inFeatures) return nn.functional.linear(x, w);
+        var shape = x.shape.ToArray();
+        shape[^1] = w.shape[0];
+        return torch.mv(w, x.reshape(inFeatures)).reshape(shape);
+    }
 }

@@ -92,8 +92,15 @@ public sealed class PaperRunProjectionTests : IDisposable
             Assert.Contains(figures, f => f.Contains($" {dtype} ") && f.Contains("generation (rollout"));
             Assert.Contains(figures, f => f.Contains($" {dtype} ") && f.Contains("MFU"));
             Assert.Contains(figures, f => f.Contains($" {dtype}: peak RSS"));
+            foreach (var measured in new[] { "accumulated micro-batches B", "MFU of the bfloat16 GEMM rate", "gradient checkpointing off: peak RSS",
+                         "gradient checkpointing on: peak RSS", "decode B1", "KV cache: time per decoding step", "cache ÷ no cache", "Simpson's estimate ÷ the measured" })
+                Assert.Contains(figures, f => f.Contains($" {dtype} ") && f.Contains(measured));
         }
-        Assert.Contains("torch.utils.checkpoint", doc["assumptions"]!["gradient_checkpointing"]!.GetValue<string>());
+        foreach (var figure in doc["figures"]!.AsArray())
+        {
+            var value = figure!["Median"]!.GetValue<double>();
+            Assert.True(double.IsFinite(value) && value >= 0, $"{figure["Name"]}: {value}");
+        }
         return doc;
     }
 
