@@ -24,13 +24,9 @@ public sealed class PeakMemory
         return new PeakMemory(ProcessMemory.ResetPeak());
     }
 
-    /// <summary>
-    /// The block's peak. A block that resets the peak itself to measure a part of it (<see cref="Start"/> again) passes
-    /// the peaks it read before each such reset as <paramref name="earlier"/>, so that the block's figure still covers all of it.
-    /// </summary>
-    public BenchCommand.Figure Figure(string workload, string block, double earlier = 0)
+    public BenchCommand.Figure Figure(string workload, string block)
     {
-        double mib = Math.Max(earlier, ProcessMemory.PeakResidentBytes() ?? 0) / 1048576.0;
+        double mib = (ProcessMemory.PeakResidentBytes() ?? 0) / 1048576.0;
         return Measure.Single(workload, $"{block}: peak RSS{(_reset ? "" : " (process peak, not reset)")}", mib, "MiB peak RSS");
     }
 }

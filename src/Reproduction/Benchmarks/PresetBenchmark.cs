@@ -123,9 +123,6 @@ public static class PresetBenchmark
             foreach (var f in s.Mfu(Name, $"{stepLabel}: MFU", stepRate, dtype)) yield return f;
             yield return Measure.Single(Name, $"{stepLabel}: MFU of the bfloat16 GEMM rate", 100 * stepRate / 1e9 / s.GemmRate(ScalarType.BFloat16), "% of bf16 torch.mm", reps);
 
-            // One long-sequence training step (forward + backward) with and without gradient checkpointing.
-            var (checkpointing, earlierPeak) = CheckpointingStep(model, optimizer, config, z, label, s);
-            foreach (var f in checkpointing) yield return f;
 
             // GRPO step: rollout (generation) and training (log-prob + backward) apart, then the optimizer.
             var options = new GrpoOptions { NumGenerations = z.GrpoRows, PromptsPerStep = 1, MaxCompletionLength = z.NewTokens, LearningRate = 1e-6, TopK = 0 };
@@ -172,7 +169,7 @@ public static class PresetBenchmark
             yield return Seconds($"{label} evaluation: CE forward {z.EvalRows} × T{z.SftLength}", ce);
             yield return Measure.Single(Name, $"{label} evaluation: mean@1 sampling rate", sampleFlops / sample.Median / 1e9, "GFLOP/s", reps);
             yield return Measure.Single(Name, $"{label} evaluation: CE forward rate", ceFlops / ce.Median / 1e9, "GFLOP/s", reps);
-            yield return memory.Figure(Name, label, earlierPeak);
+            yield return memory.Figure(Name, label);
 
             rates.Add(new PaperRunProjection.CpuRates(BenchSettings.DtypeName(dtype), trainRate, generationFlops / generation.Median,
                 grpoTrainFlops / grpoTrain.Median, sampleFlops / sample.Median, ceFlops / ce.Median, optTiming.Median));
@@ -180,47 +177,49 @@ public static class PresetBenchmark
     }
 
     /// <summary>
-    /// A B × T training step (loss on the second half) without and with gradient checkpointing: seconds and the peak
+    /// A B × T training step (loss on the second half) of a fresh model per dtype (no optimizer state beside it, so the
+    /// peak stays near the weights' and the step's own), without and with gradient checkpointing: seconds and the peak
     /// resident memory above what was resident before the step (the activations, and the gradients the backward allocates).
     /// </summary>
-    /// <returns>The figures, and the highest peak (bytes) read before the step's own resets, for the dtype block's figure.</returns>
-    private static (List<BenchCommand.Figure> Figures, double EarlierPeak) CheckpointingStep(Qwen3ForCausalLM model, AdamW optimizer, Qwen3Config config,
-        Sizes z, string label, BenchSettings s)
+    public static IEnumerable<BenchCommand.Figure> Checkpointing(Qwen3Config config, string shapeName, BenchSettings s)
     {
-        var figures = new List<BenchCommand.Figure>();
-        double earlierPeak = 0;
-        using var data = torch.NewDisposeScope();
-        var ids = ForwardBenchmark.RandomIds(config.VocabSize, z.LongBatch, z.LongLength, 4).to(s.Device);
-        var target = torch.zeros([z.LongBatch, z.LongLength], ScalarType.Int64, s.Device);
-        target.narrow(1, z.LongLength / 2, z.LongLength - z.LongLength / 2).fill_(1);
-        model.train();
-        var name = $"{label} training step B{z.LongBatch}×T{z.LongLength} (forward + backward)";
-        var peaks = new Dictionary<bool, double>();
-        foreach (var on in new[] { false, true })
+        var z = Sizes.For(s.Quick);
+        foreach (var dtype in BenchSettings.Dtypes)
         {
-            model.GradientCheckpointing = on;
-            var times = new List<double>();
-            double above = 0;
-            for (int rep = 0; rep < s.Reps; rep++)
+            var name = $"{shapeName} {BenchSettings.DtypeName(dtype)} training step B{z.LongBatch}×T{z.LongLength} (forward + backward)";
+            using var model = Qwen3ForCausalLM.Initialize(config, 0, dtype, s.Device);
+            using var data = torch.NewDisposeScope();
+            var ids = ForwardBenchmark.RandomIds(config.VocabSize, z.LongBatch, z.LongLength, 4).to(s.Device);
+            var target = torch.zeros([z.LongBatch, z.LongLength], ScalarType.Int64, s.Device);
+            target.narrow(1, z.LongLength / 2, z.LongLength - z.LongLength / 2).fill_(1);
+            model.train();
+            Backward(model, ids, target, name);                                  // warm-up
+            model.zero_grad();
+            var peaks = new Dictionary<bool, double>();
+            foreach (var on in new[] { false, true })
             {
-                earlierPeak = Math.Max(earlierPeak, Runtime.ProcessMemory.PeakResidentBytes() ?? 0);
-                _ = PeakMemory.Start();
-                long before = Runtime.ProcessMemory.ResidentBytes() ?? 0;
-                var clock = Stopwatch.StartNew();
-                Backward(model, ids, target, name);
-                times.Add(clock.Elapsed.TotalSeconds);
-                above = Math.Max(above, ((Runtime.ProcessMemory.PeakResidentBytes() ?? 0) - before) / 1048576.0);
-                optimizer.ZeroGrad();
+                model.GradientCheckpointing = on;
+                var times = new List<double>();
+                double above = 0;
+                for (int rep = 0; rep < s.Reps; rep++)
+                {
+                    _ = PeakMemory.Start();
+                    long before = Runtime.ProcessMemory.ResidentBytes() ?? 0;
+                    var clock = Stopwatch.StartNew();
+                    Backward(model, ids, target, name);
+                    times.Add(clock.Elapsed.TotalSeconds);
+                    above = Math.Max(above, ((Runtime.ProcessMemory.PeakResidentBytes() ?? 0) - before) / 1048576.0);
+                    model.zero_grad();
+                }
+                var mode = on ? "gradient checkpointing on" : "gradient checkpointing off";
+                yield return Seconds($"{name}, {mode}", Summary(times));
+                yield return Measure.Single(Name, $"{name}, {mode}: peak RSS above the resident before the step", above, "MiB", s.Reps);
+                peaks[on] = above;
             }
             model.GradientCheckpointing = false;
-            var mode = on ? "gradient checkpointing on" : "gradient checkpointing off";
-            figures.Add(Seconds($"{name}, {mode}", Summary(times)));
-            figures.Add(Measure.Single(Name, $"{name}, {mode}: peak RSS above the resident before the step", above, "MiB", s.Reps));
-            peaks[on] = above;
+            if (peaks[false] > 0)                                              // a tiny --quick model may add nothing measurable
+                yield return Measure.Single(Name, $"{name}: peak RSS above resident, checkpointing on ÷ off", peaks[true] / peaks[false], "×", s.Reps);
         }
-        if (peaks[false] > 0)                                              // a tiny --quick model may add nothing measurable
-            figures.Add(Measure.Single(Name, $"{name}: peak RSS above resident, checkpointing on ÷ off", peaks[true] / peaks[false], "×", s.Reps));
-        return (figures, earlierPeak);
     }
 
     /// <summary>

@@ -43,10 +43,11 @@ public static class BenchCommand
         var model = new Option<string?>("--model") { Description = "For `load`: a model folder to load instead of a generated Qwen3-0.6B-shaped one" };
         var child = new Option<string?>("--load-child") { Description = "(internal) load the folder, print peak RSS", Hidden = true };
         var childDtype = new Option<string>("--dtype") { Description = "(internal) dtype for --load-child", DefaultValueFactory = _ => "float32", Hidden = true };
+        var microBatch = new Option<int?>("--micro-batch") { Description = "With --preset: the SFT micro-batch of the step as trained (default: the preset's per_device_train_batch_size; the step keeps the preset's examples per optimizer step)" };
         var threads = new Option<int>("--threads") { Description = "torch threads for ours and the PyTorch reference (0: libtorch's default, the number of cores)", DefaultValueFactory = _ => 0 };
         var deviceOption = new Option<string>("--device") { Description = "cpu, or cuda (a -p:TorchBackend=cuda build on a machine with a GPU); default: cuda when available", DefaultValueFactory = _ => "auto" };
         var cmd = new Command("bench", "Benchmarks: GEMM, load memory, forward/training/generation tokens/s with MFU, GRPO step breakdown, tokenizer (median of repetitions after warm-up)")
-            { workloads, json, markdown, reps, quick, layers, shapes, budget, compare, python, model, child, childDtype, deviceOption, threads, preset, mfu, peakTflops };
+            { workloads, json, markdown, reps, quick, layers, shapes, budget, compare, python, model, child, childDtype, deviceOption, threads, preset, mfu, peakTflops, microBatch };
         cmd.SetAction(parse =>
         {
             if (parse.GetValue(child) is { } folder) return LoadChild(folder, parse.GetValue(childDtype)!);
@@ -56,7 +57,7 @@ public static class BenchCommand
             if (parse.GetValue(threads) > 0) torch.set_num_threads(parse.GetValue(threads));
             if (parse.GetValue(preset) is { } presetName)
                 return PresetRun(Experiments.StudyPreset.Load(presetName), parse.GetValue(layers), new BenchSettings(parse.GetValue(reps), parse.GetValue(quick), 0, 0) { Device = device },
-                    parse.GetValue(mfu), parse.GetValue(peakTflops) * 1e12, parse.GetValue(json), parse.GetValue(compare) ? parse.GetValue(python) : null);
+                    parse.GetValue(mfu), parse.GetValue(peakTflops) * 1e12, parse.GetValue(json), parse.GetValue(compare) ? parse.GetValue(python) : null, parse.GetValue(microBatch));
             var notes = new List<string>();
             var names = parse.GetValue(workloads)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var w in names)
@@ -158,8 +159,13 @@ public static class BenchCommand
     /// (<see cref="PresetBenchmark"/>), then the full run projected from them (<see cref="PaperRunProjection"/>): a table of
     /// the figures and one of the projection, and with --json both with the assumptions.
     /// </summary>
-    private static int PresetRun(Experiments.StudyPreset preset, int? layers, BenchSettings settings, double mfu, double peakFlops, string? jsonPath, string? python)
+    private static int PresetRun(Experiments.StudyPreset preset, int? layers, BenchSettings settings, double mfu, double peakFlops, string? jsonPath, string? python,
+        int? microBatch)
     {
+        int examplesPerStep = preset.Sft.PerDeviceTrainBatchSize * preset.Sft.GradientAccumulationSteps;
+        if (microBatch is { } m && (m < 1 || examplesPerStep % m != 0))
+            throw new ReproException($"--micro-batch: must divide the preset's {examplesPerStep} examples per SFT step (per_device_train_batch_size × gradient_accumulation_steps), got {m}");
+        int micro = microBatch ?? preset.Sft.PerDeviceTrainBatchSize;
         _ = PaperRunProjection.Project([], mfu, peakFlops);                                   // validates --mfu / --peak-tflops first
         var notes = new List<string> { PresetBenchmark.CheckpointingNote };
         if (python is not null && settings.Device.type != DeviceType.CPU)
@@ -196,7 +202,8 @@ public static class BenchCommand
         settings = settings with { GemmRate = d => gemm[d] };
         var wall = Stopwatch.StartNew();
         var rates = new List<PaperRunProjection.CpuRates>();
-        foreach (var f in PresetBenchmark.Run(config, shapeName, settings, rates, preset.Sft.PerDeviceTrainBatchSize, preset.Sft.GradientAccumulationSteps)) Add(f);
+        foreach (var f in PresetBenchmark.Run(config, shapeName, settings, rates, micro, examplesPerStep / micro)) Add(f);
+        foreach (var f in PresetBenchmark.Checkpointing(config, shapeName, settings)) Add(f);
         foreach (var f in PresetBenchmark.Decode(config, shapeName, settings, reference)) Add(f);
 
         var lengths = PaperRunProjection.TextLengths.Of(preset);

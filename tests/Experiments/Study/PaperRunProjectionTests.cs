@@ -124,7 +124,10 @@ public sealed class PaperRunProjectionTests : IDisposable
     public void Bench_preset_at_Qwen3_0_6Bs_exact_shape_writes_peak_RSS_MFU_and_the_projected_H100_hours()
     {
         LongRun.RequireOptIn("tests/Experiments/Repro.Tests.Experiments.csproj");
-        var doc = BenchPreset("qwen3-0.6b");
+        // Micro-batches of 4 (32 to the step): the preset's 16 × 96 tokens hold 8.6 GB of float32 activations beside the
+        // 9.6 GB training state, more than the CI runner's memory.
+        var doc = BenchPreset("qwen3-0.6b", "--micro-batch", "4");
+        Assert.Contains(doc["figures"]!.AsArray(), f => f!["Name"]!.GetValue<string>().Contains("32 accumulated micro-batches B4", StringComparison.Ordinal));
         Assert.Equal(28, doc["config"]!["num_hidden_layers"]!.GetValue<int>());
         Assert.Equal(151936, doc["config"]!["vocab_size"]!.GetValue<int>());
     }
@@ -132,6 +135,7 @@ public sealed class PaperRunProjectionTests : IDisposable
     [Theory]
     [InlineData("--mfu", "1.5", "--mfu")]
     [InlineData("--peak-tflops", "0", "--peak-tflops")]
+    [InlineData("--micro-batch", "5", "--micro-batch")]
     public void Bench_preset_refuses_an_impossible_assumption_with_exit_code_2_naming_the_option(string option, string value, string named)
     {
         using var console = new ConsoleCapture();

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Reproduction.Cli;
+using Reproduction.Benchmarks;
 
 namespace Repro.Tests.Cli;
 
@@ -91,8 +92,14 @@ public sealed class BenchCommandTests
             var stages = mine.Where(f => f!["Unit"]!.GetValue<string>() == "ms").Select(f => f!["Name"]!.GetValue<string>().Split(": ")[1]).ToList();
             foreach (var expected in new[] { "q_proj", "k_proj", "v_proj", "attn_probs", "mlp_out" }) Assert.Contains(expected, stages);
             if (block.Contains("train", StringComparison.Ordinal))
+            {
                 foreach (var expected in new[] { "backward", "optimizer (AdamW)", "lm_head + log_softmax (scored rows)" }) Assert.Contains(expected, stages);
-            var shares = mine.Where(f => f!["Unit"]!.GetValue<string>() == "% of step");
+                // The backward's split by isolation: timed apart, so outside the step's 100 %.
+                foreach (var isolated in new[] { "backward of logits and loss", "backward of the embedding lookup" })
+                    Assert.Contains(mine, f => f!["Unit"]!.GetValue<string>() == "ms" && f["Name"]!.GetValue<string>().Contains(ProfileBenchmark.Isolated + isolated, StringComparison.Ordinal)
+                        && f["Median"]!.GetValue<double>() > 0);
+            }
+            var shares = mine.Where(f => f!["Unit"]!.GetValue<string>() == "% of step" && !f["Name"]!.GetValue<string>().Contains(ProfileBenchmark.Isolated, StringComparison.Ordinal));
             Assert.Equal(100, shares.Sum(f => f!["Median"]!.GetValue<double>()), 6);
             // q_proj makes its output tensor (and its view): a profiler that charged nothing would read 0.
             Assert.True(mine.Single(f => f!["Name"]!.GetValue<string>().EndsWith(": q_proj tensors", StringComparison.Ordinal))!["Median"]!.GetValue<double>() >= 1);
