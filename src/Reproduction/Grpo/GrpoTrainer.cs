@@ -107,14 +107,7 @@ public sealed class GrpoTrainer(Qwen3ForCausalLM model, Qwen3ForCausalLM? refMod
     /// <summary>Up to <paramref name="steps"/> more steps (never past <see cref="TotalSteps"/> or an early stop); the history so far.</summary>
     public IReadOnlyList<GrpoStepMetrics> Continue(Session session, int steps)
     {
-        bool checkpointing = model.GradientCheckpointing;
-        model.GradientCheckpointing = options.GradientCheckpointing;
-        try { return ContinueSteps(session, steps); }
-        finally { model.GradientCheckpointing = checkpointing; }
-    }
-
-    private IReadOnlyList<GrpoStepMetrics> ContinueSteps(Session session, int steps)
-    {
+        using var checkpointing = model.GradientCheckpointingFor(options.GradientCheckpointing);
         var (optimizer, guard, history) = (session.Optimizer, session.Guard, session.History);
         int end = Math.Min(TotalSteps, session.Next + steps);
         for (int step = session.Next; step < end && !session.Stopped; step++)

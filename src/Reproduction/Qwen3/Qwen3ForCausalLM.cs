@@ -43,6 +43,19 @@ public sealed class Qwen3ForCausalLM : nn.Module
     /// <summary>transformers' `gradient_checkpointing_enable()` / `_disable()`: see <see cref="Qwen3Model.GradientCheckpointing"/>.</summary>
     public bool GradientCheckpointing { get => _model.GradientCheckpointing; set => _model.GradientCheckpointing = value; }
 
+    /// <summary>Sets <see cref="GradientCheckpointing"/> until the returned scope is disposed, which restores the previous value (a trainer's run).</summary>
+    public IDisposable GradientCheckpointingFor(bool on)
+    {
+        bool previous = GradientCheckpointing;
+        GradientCheckpointing = on;
+        return new Restore(() => GradientCheckpointing = previous);
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
+
     /// <summary>The output projection [vocab, hidden]: the embedding matrix when tied.</summary>
     public Tensor LmHeadWeight => _lmHead?.Weight ?? _model.EmbedTokens.Weight;
 

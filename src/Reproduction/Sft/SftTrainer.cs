@@ -118,14 +118,7 @@ public sealed class SftTrainer(Qwen3ForCausalLM model, SftOptions options, IRead
     /// <summary>Up to <paramref name="steps"/> more optimizer steps (never past <see cref="TotalSteps"/>); the history so far.</summary>
     public IReadOnlyList<SftStepMetrics> Continue(Session session, int steps)
     {
-        bool checkpointing = model.GradientCheckpointing;
-        model.GradientCheckpointing = _options.GradientCheckpointing;
-        try { return ContinueSteps(session, steps); }
-        finally { model.GradientCheckpointing = checkpointing; }
-    }
-
-    private IReadOnlyList<SftStepMetrics> ContinueSteps(Session session, int steps)
-    {
+        using var checkpointing = model.GradientCheckpointingFor(_options.GradientCheckpointing);
         var (optimizer, guard, history) = (session.Optimizer, session.Guard, session.History);
         model.train();
         int end = Math.Min(TotalSteps, session.Next + steps);

@@ -59,8 +59,7 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
         var sftSchedule = new LearningRateSchedule(_sft.LrSchedulerType, _sft.LearningRate,
             LearningRateSchedule.WarmupStepsFromRatio(_sft.WarmupRatio, shape.SftSteps), shape.SftSteps).Validated();
         int sftStepsDone = 0;
-        bool checkpointing = model.GradientCheckpointing;
-        model.GradientCheckpointing = _grpo.GradientCheckpointing;
+        using var checkpointing = model.GradientCheckpointingFor(_grpo.GradientCheckpointing);
         try
         {
             for (int j = 1; j <= total; j++)
@@ -102,7 +101,6 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
         }
         finally
         {
-            model.GradientCheckpointing = checkpointing;
             foreach (var o in optimizers.Values) o.Dispose();
         }
     }
