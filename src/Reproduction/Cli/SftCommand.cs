@@ -45,8 +45,10 @@ public static class SftCommand
             Directory.CreateDirectory(dir);
             IO.AtomicFile.WriteAllText(Path.Combine(dir, "sft_options.json"), o.ToJson());
             AnsiConsole.WriteLine(o.ToJson());
-            var sftTrain = train.Select(encoder.Sft).ToList();
-            var sftTest = test.Select(encoder.Sft).ToList();
+            // The preset's SFT data (its format, labels and CE examples, as the study's SFT stage takes them), else the paper's.
+            var (trainData, testData) = preset is null ? (train, test) : StudyContext.SftSplits(preset, train, test);
+            var sftTrain = trainData.Select(e => preset is null ? encoder.Sft(e) : StudyContext.SftExampleOf(encoder, preset, e)).ToList();
+            var sftTest = testData.Select(e => preset is null ? encoder.Sft(e) : StudyContext.SftExampleOf(encoder, preset, e)).ToList();
             SftTrainer? trainer = null;
             trainer = new SftTrainer(model, o, sftTrain, sftTest, encoder.PadId)
             {

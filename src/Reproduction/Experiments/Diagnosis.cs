@@ -12,7 +12,7 @@ namespace Reproduction.Experiments;
 /// What a checkpoint does on the task, measured from every side the mechanism table needs: mean@1 under the strict,
 /// robust and label-only rewards with the RL prompt; robust mean@1 with the SFT prompt (/no_think); greedy beside
 /// sampled accuracy; the rate of completions that never reach a label; sampled accuracy per grammar rule on held-out
-/// and on training sentences; and the SFT-test cross-entropy split by token role.
+/// and on training sentences; and the SFT-test cross-entropy (the study's own split and labels) split by token role.
 /// </summary>
 public sealed record Diagnosis(
     double RobustRl, double StrictRl, double LabelOnlyRl, double RobustSftPrompt,
@@ -65,6 +65,6 @@ public sealed record Diagnosis(
             Acc(greedy.Completions), Acc(greedySft.Completions), Acc(rl.Completions), rl.FormatErrorRate, labelled.Count == 0 ? 0 : Acc(labelled),
             ByRule(rl, test), ByRule(trainRl, train),
             test.GroupBy(e => e.Source).ToDictionary(g => g.Key, g => g.Count() / (double)test.Count),
-            LabelProbe.CeByRoleOf(model, enc, test.Select(ctx.SftExampleOf).ToList(), ctx.Preset.Sft.MaxLength));
+            LabelProbe.CeByRoleOf(model, enc, ctx.SftTest, ctx.Preset.Sft.MaxLength));
     }
 }

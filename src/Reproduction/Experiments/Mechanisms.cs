@@ -97,7 +97,9 @@ public static class Mechanisms
             double V(string k) => t[k]?.GetValue<double>() ?? double.NaN;             // null: not a number (JSON has no NaN)
             md.AppendLine(string.Create(inv, $"| {s["seed"]} | {V("base_greedy_accuracy"):P1} | {V("base_sampled_accuracy"):P1} | {V("base_label_auc"):F3} | {V("rl_gain_mean1_robust"):+0.000;-0.000} | {V("sft_label_ce"):F3} | {V("base_greedy_accuracy_sft_prompt"):P1} → {V("sft_greedy_accuracy_sft_prompt"):P1} | {V("sft_drop_mean1_robust"):+0.000;-0.000} | {V("grpo_ce_rise"):+0.000;-0.000} |"));
         }
-        md.AppendLine().AppendLine("The label prior's entropy (70/30) is 0.611 nats; an SFT that teaches the grammar, not only the format, brings the label CE well below it.").AppendLine();
+        double prior = seeds[0]["testbed"]?["sft_label_prior_entropy"]?.GetValue<double>() ?? double.NaN;
+        if (!double.IsNaN(prior)) md.AppendLine().AppendLine(string.Create(inv, $"The entropy of the SFT test labels' prior is {prior:F3} nats (the label CE of a model that knows only how often each label occurs); an SFT that teaches the grammar, not only the format, brings the label CE well below it."));
+        md.AppendLine();
         md.AppendLine("## Why: the mechanism table").AppendLine();
         md.AppendLine("RL-then-SFT, the drop of robust mean@1 across SFT (before: end of GRPO; after: end of SFT). Forgetting + calibration = 100%; the held-out rule rows add up to 100%; format is the part of the drop that vanishes when asked in the SFT data's prompt format.").AppendLine();
         md.AppendLine(Markdown(seeds.Select(s => FromJson(s[RlThenSft]!.AsArray())).ToList()));

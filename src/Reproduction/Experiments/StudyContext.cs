@@ -24,7 +24,11 @@ public sealed class StudyContext
     public List<ColaExample> Train { get; }
     public List<ColaExample> Test { get; }
     public ColaTaskEncoder Encoder { get; }
+    /// <summary>The training sentences with the labels the SFT data gives them (<see cref="SftDataSpec"/>); the demonstrations of every schedule.</summary>
+    public List<ColaExample> SftTrainExamples { get; }
     public List<SftExample> SftTrain { get; }
+    /// <summary>The held-out sentences the SFT-test cross-entropy is measured on, with the SFT data's labels.</summary>
+    public List<ColaExample> SftTestExamples { get; }
     public List<SftExample> SftTest { get; }
     public List<GrpoPrompt> RlTrain { get; }
     public List<GrpoPrompt> EvalSet { get; }
@@ -39,10 +43,9 @@ public sealed class StudyContext
         (Preset, MetricsDir, _log) = (preset, metricsDir, log);
         (Train, Test) = TaskSetup.LoadData(preset.Data);
         Encoder = TaskSetup.Encoder(preset, Qwen3Tokenizer.LoadDefault(), ColaTaskFormatter.ColaRl, Train.Concat(Test).ToList());
-        var prior = new Data.SplitMix64((ulong)Seeds.Derive(0, "sft_data/prior-labels"));
-        double acceptable = Train.Average(e => e.Label == ColaExample.Acceptable ? 1.0 : 0.0);
-        SftTrain = Train.Select(e => SftExampleOf(preset.SftData.Labels == "prior" ? e with { Label = prior.NextBool(acceptable) ? ColaExample.Acceptable : ColaExample.Unacceptable } : e)).ToList();
-        SftTest = Test.Take(preset.Data.CeExamples > 0 ? preset.Data.CeExamples : Test.Count).Select(SftExampleOf).ToList();
+        (SftTrainExamples, SftTestExamples) = SftSplits(preset, Train, Test);
+        SftTrain = SftTrainExamples.Select(SftExampleOf).ToList();
+        SftTest = SftTestExamples.Select(SftExampleOf).ToList();
         RlTrain = Train.Select(Encoder.Rl).ToList();
         EvalSet = Test.Take(preset.Data.EvalPrompts > 0 ? preset.Data.EvalPrompts : Test.Count).Select(Encoder.Rl).ToList();
         Sampling = new SamplingOptions
@@ -71,10 +74,43 @@ public sealed class StudyContext
 
     public void Log(string message) => _log(message);
 
+    /// <summary>
+    /// The SFT data of a preset (what the study's SFT stages and `repro sft --preset` train and measure on): the training
+    /// split and the first data.ce_examples test sentences, each with the labels of the preset's sft_data.
+    /// </summary>
+    public static (List<ColaExample> Train, List<ColaExample> Test) SftSplits(StudyPreset preset, IReadOnlyList<ColaExample> train, IReadOnlyList<ColaExample> test) =>
+        (SftLabelled(train, preset.SftData, "train"),
+         SftLabelled(test, preset.SftData, "test").Take(preset.Data.CeExamples > 0 ? preset.Data.CeExamples : test.Count).ToList());
+
+    /// <summary>
+    /// A split with the labels of the SFT data: the truth; with labels "prior", each drawn from the training split's label
+    /// prior (the train split only: the SFT test targets stay true, so the CE still scores the truth); with label_accuracy
+    /// p &lt; 1, each sentence's true label flipped with probability 1 − p, from a stream of its own per split.
+    /// </summary>
+    public static List<ColaExample> SftLabelled(IReadOnlyList<ColaExample> split, SftDataSpec spec, string splitName)
+    {
+        static ColaExample With(ColaExample e, bool acceptable) => e with { Label = acceptable ? ColaExample.Acceptable : ColaExample.Unacceptable };
+        if (spec.Labels == "prior" && splitName == "train")
+        {
+            var prior = new Data.SplitMix64((ulong)Seeds.Derive(0, "sft_data/prior-labels"));
+            double acceptable = split.Average(e => e.Label == ColaExample.Acceptable ? 1.0 : 0.0);
+            return split.Select(e => With(e, prior.NextBool(acceptable))).ToList();
+        }
+        if (spec.LabelAccuracy < 1)
+        {
+            var annotators = new Data.SplitMix64((ulong)Seeds.Derive(0, $"sft_data/annotated-labels/{splitName}"));
+            return split.Select(e => annotators.NextBool(spec.LabelAccuracy) ? e : With(e, e.Label != ColaExample.Acceptable)).ToList();
+        }
+        return split.ToList();
+    }
+
     /// <summary>An SFT example in the format of the preset's SFT data (the paper's, or the RL format as a planted cause).</summary>
-    public SftExample SftExampleOf(ColaExample e) => Preset.SftData.Format == "rl"
-        ? new SftExample(Encoder.Ids(Encoder.RlPromptText(e)), Encoder.Ids(LabelProbe.RlAnswer(Encoder, (Preset.Base ?? new BaseSpec()).Thoughts[0], e.Label)))
-        : Encoder.Sft(e);
+    public SftExample SftExampleOf(ColaExample e) => SftExampleOf(Encoder, Preset, e);
+
+    /// <summary><see cref="SftExampleOf(ColaExample)"/> for any encoder and preset (`repro sft` builds its data with it).</summary>
+    public static SftExample SftExampleOf(ColaTaskEncoder encoder, StudyPreset preset, ColaExample e) => preset.SftData.Format == "rl"
+        ? new SftExample(encoder.Ids(encoder.RlPromptText(e)), encoder.Ids(LabelProbe.RlAnswer(encoder, (preset.Base ?? new BaseSpec()).Thoughts[0], e.Label)))
+        : encoder.Sft(e);
 
     /// <summary>The prompt of an example in the format the SFT data uses (what the mechanism table's format row asks in).</summary>
     public GrpoPrompt SftDataPrompt(ColaExample e) => new(SftExampleOf(e).PromptIds.ToArray(), Encoder.Formatter.GroundTruth(e));

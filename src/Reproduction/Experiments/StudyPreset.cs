@@ -154,19 +154,27 @@ public sealed record BasePhase
 }
 
 /// <summary>
-/// The SFT data of a study: the paper's format (the /no_think prompt and an empty think before the label) with the true
-/// labels, or a planted cause for calibrating the mechanism table: targets in the RL format (the RL prompt, a thought,
-/// the label: no format mismatch), or labels drawn from the label prior instead of the truth.
+/// The SFT data of a study: the paper's format (the /no_think prompt and an empty think before the label) with labels
+/// as an annotated dataset has them, or a planted cause for calibrating the mechanism table: targets in the RL format
+/// (the RL prompt, a thought, the label: no format mismatch), or labels drawn from the label prior instead of the truth.
+/// <see cref="LabelAccuracy"/> below 1 makes the SFT data an annotated one whose annotators disagree, as CoLA's do: each
+/// sentence's label (train and test split alike, fixed per sentence) is its true one with that probability. The SFT
+/// data's label distribution then has entropy, the condition under which Theorem 3.1's C1 and the drop of Theorem 4.1
+/// are non-zero; GRPO's reward still checks the truth (the grammar), as a verifier would.
 /// </summary>
 public sealed record SftDataSpec
 {
     [JsonPropertyName("format")] public string Format { get; init; } = "sft";
     [JsonPropertyName("labels")] public string Labels { get; init; } = "true";
+    /// <summary>The probability that an SFT example's label is the sentence's true one (1 = the truth everywhere).</summary>
+    [JsonPropertyName("label_accuracy")] public double LabelAccuracy { get; init; } = 1.0;
 
     public SftDataSpec Validated(string where)
     {
         if (Format is not ("sft" or "rl")) throw new ReproException($"{where}: format: '{Format}' (sft or rl)");
         if (Labels is not ("true" or "prior")) throw new ReproException($"{where}: labels: '{Labels}' (true or prior)");
+        if (!(LabelAccuracy is > 0.5 and <= 1)) throw new ReproException($"{where}: label_accuracy: must be in (0.5, 1] (the truth must stay the majority), got {LabelAccuracy}");
+        if (Labels == "prior" && LabelAccuracy != 1) throw new ReproException($"{where}: label_accuracy: {LabelAccuracy} with labels 'prior' (prior labels ignore the truth; use one or the other)");
         return this;
     }
 }

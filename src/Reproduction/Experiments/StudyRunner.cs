@@ -163,7 +163,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
                 ["base_greedy_accuracy"] = sb.Diagnosis.GreedyAccuracy, ["base_sampled_accuracy"] = sb.Diagnosis.SampledAccuracy, ["base_label_auc"] = sb.Belief.Auc,
                 ["base_mean_p_true"] = sb.Belief.MeanPTrue, ["base_mean1_robust"] = sb.Diagnosis.RobustRl, ["base_greedy_mean1_robust"] = 2 * sb.Diagnosis.GreedyAccuracy - 1,
                 ["rl_gain_mean1_robust"] = bGrpo.RobustRl - sb.Diagnosis.RobustRl, ["sft_drop_mean1_robust"] = bSft.RobustRl - bGrpo.RobustRl,
-                ["sft_label_ce"] = aSft.Ce.Label * LabelTokensPerExample(ctx),
+                ["sft_label_ce"] = aSft.Ce.Label * LabelTokensPerExample(ctx), ["sft_label_prior_entropy"] = LabelPriorEntropy(ctx.SftTestExamples),
                 ["base_greedy_accuracy_sft_prompt"] = sb.Diagnosis.GreedyAccuracySftPrompt, ["sft_greedy_accuracy_sft_prompt"] = aSft.GreedyAccuracySftPrompt,
                 ["grpo_ce_rise"] = aGrpo.Ce.Total - aSft.Ce.Total,
             },
@@ -179,7 +179,14 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
     }
 
     /// <summary>Completion tokens per SFT-test example (the CE by role is per token; the label CE is per example).</summary>
-    private static double LabelTokensPerExample(StudyContext ctx) => ctx.EvalExamples.Select(ctx.SftExampleOf).Average(x => (double)x.CompletionIds.Count);
+    private static double LabelTokensPerExample(StudyContext ctx) => ctx.SftTest.Average(x => (double)x.CompletionIds.Count);
+
+    /// <summary>The entropy (nats) of the SFT test labels' prior: the label CE of a model that knows only the label frequencies.</summary>
+    public static double LabelPriorEntropy(IReadOnlyList<Data.ColaExample> examples)
+    {
+        double p = examples.Count == 0 ? 0 : examples.Average(e => e.Label == Data.ColaExample.Acceptable ? 1.0 : 0.0);
+        return p is <= 0 or >= 1 ? 0 : -(p * Math.Log(p) + (1 - p) * Math.Log(1 - p));
+    }
 
     internal static JsonObject EnvironmentBlock(StudyPreset preset, IReadOnlyList<int> seeds, TimeSpan wall)
     {

@@ -5,9 +5,9 @@ using System.Text.Json.Nodes;
 namespace Repro.Tests.Study;
 
 /// <summary>
-/// The reference numbers of a tiny-smoke study (seed 1), written by `repro study --preset tiny-smoke --seeds 1` before
-/// the pipeline engine existed (reference/tiny-smoke-seed-1.json), and an exact comparison that names the first value
-/// that moved. Kernels round differently on other instruction sets and sampling amplifies it, so the comparison is
+/// The reference numbers of a tiny-smoke study (seed 1), written by `repro study --preset tiny-smoke --seeds 1
+/// --no-cache` (reference/tiny-smoke-seed-1.json; first before the pipeline engine existed, recorded again when the
+/// testbed's SFT data changed), and an exact comparison that names the first value that moved. Kernels round differently on other instruction sets and sampling amplifies it, so the comparison is
 /// made only on the instruction set the reference was recorded on.
 /// </summary>
 public static class StudyReference

@@ -84,7 +84,7 @@ public static class StageKey
             Ids([set.Count]);
             foreach (var prompt in set) { Ids(prompt.PromptIds); Text(prompt.Label); }
         }
-        Ids(ctx.Train.Select(e => (long)e.Label));                  // the expert completions of mixed schedules
+        Ids(ctx.SftTrainExamples.Select(e => (long)e.Label));       // the expert completions of mixed schedules
         Ids([ctx.Encoder.PadId]);
         Ids(ctx.Encoder.StopIds);
         return Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -209,11 +209,11 @@ public sealed class ScheduleTrainer(Qwen3ForCausalLM model, Schedule schedule, S
         };
     }
 
-    /// <summary>An expert completion of training prompt i: its true label in the RL answer format the reward accepts (with the base recipe's thought).</summary>
+    /// <summary>An expert completion of training prompt i: its SFT data's label (the demonstration's) in the RL answer format the reward accepts (with the base recipe's thought).</summary>
     private long[] ExpertCompletion(int i)
     {
         if (_experts.TryGetValue(i, out var ids)) return ids;
-        return _experts[i] = ctx.Encoder.Ids(LabelProbe.RlAnswer(ctx.Encoder, (ctx.Preset.Base ?? new BaseSpec()).Thoughts[0], ctx.Train[i].Label));
+        return _experts[i] = ctx.Encoder.Ids(LabelProbe.RlAnswer(ctx.Encoder, (ctx.Preset.Base ?? new BaseSpec()).Thoughts[0], ctx.SftTrainExamples[i].Label));
     }
 
     /// <summary>Expert completions already encoded, by training index (each is tokenized once per run).</summary>
