@@ -110,14 +110,20 @@ public sealed class TheoryBridge(BridgeOptions options, long padId, IReadOnlyLis
     public sealed record PromptSet(string Name, IReadOnlyList<GrpoPrompt> Prompts, IReadOnlyList<SftExample> Data);
 
     /// <summary>The SFT test prompts (where the paper's C1 lives) and the first RL prompts GRPO trains on (seed order), with y_D.</summary>
-    public static IReadOnlyList<PromptSet> PromptSets(ColaTaskEncoder encoder, IReadOnlyList<ColaExample> train, IReadOnlyList<ColaExample> test, int seed, int n)
+    /// <param name="sftTrain">The training sentences with the SFT data's labels (index-aligned with <paramref name="train"/>; the truth when null).</param>
+    /// <param name="sftTest">The test sentences with the SFT data's labels (index-aligned with <paramref name="test"/>; the truth when null).</param>
+    public static IReadOnlyList<PromptSet> PromptSets(ColaTaskEncoder encoder, IReadOnlyList<ColaExample> train, IReadOnlyList<ColaExample> test, int seed, int n,
+        IReadOnlyList<ColaExample>? sftTrain = null, IReadOnlyList<ColaExample>? sftTest = null)
     {
-        var sftTest = test.Take(n).ToList();
-        var rlTrain = DataOrder.Permutation(seed, 0, train.Count).Take(n).Select(i => train[i]).ToList();
+        // The reward scores the truth; p_D is the SFT data, whose labels may differ from it (annotated labels).
+        var testPairs = test.Zip(sftTest ?? test).Take(n).ToList();
+        var trainPairs = DataOrder.Permutation(seed, 0, train.Count).Take(n).Select(i => (train[i], (sftTrain ?? train)[i])).ToList();
         return
         [
-            new("sft-test", sftTest.Select(e => new GrpoPrompt(encoder.Sft(e).PromptIds.ToArray(), encoder.Formatter.GroundTruth(e))).ToList(), sftTest.Select(encoder.Sft).ToList()),
-            new("rl-train", rlTrain.Select(encoder.Rl).ToList(), rlTrain.Select(e => new SftExample(encoder.Rl(e).PromptIds, encoder.Sft(e).CompletionIds)).ToList()),
+            new("sft-test", testPairs.Select(p => new GrpoPrompt(encoder.Sft(p.First).PromptIds.ToArray(), encoder.Formatter.GroundTruth(p.First))).ToList(),
+                testPairs.Select(p => encoder.Sft(p.Second)).ToList()),
+            new("rl-train", trainPairs.Select(p => encoder.Rl(p.Item1)).ToList(),
+                trainPairs.Select(p => new SftExample(encoder.Rl(p.Item1).PromptIds, encoder.Sft(p.Item2).CompletionIds)).ToList()),
         ];
     }
 
