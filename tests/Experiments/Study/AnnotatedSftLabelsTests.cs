@@ -61,6 +61,21 @@ public sealed class AnnotatedSftLabelsTests
         Assert.Equal(ctx.Train.Select(e => ctx.Encoder.Formatter.GroundTruth(e)), ctx.RlTrain.Select(x => x.Label));
     }
 
+    [Fact]
+    public void The_theory_bridge_takes_p_D_from_the_SFT_data_and_the_reward_label_from_the_grammar()
+    {
+        var preset = StudyPreset.Load("tiny-smoke");
+        var ctx = new StudyContext(preset, Directory.CreateTempSubdirectory("repro-annotated-").FullName, new BridgeOptions { Prompts = 100 }, _ => { });
+        var sftTestSet = ctx.BridgeSets(1).Single(s => s.Name == "sft-test");
+        Assert.Equal(ctx.SftTest.Take(100).Select(x => x.CompletionIds), sftTestSet.Data.Select(x => x.CompletionIds));
+        Assert.Equal(ctx.Test.Take(100).Select(e => ctx.Encoder.Formatter.GroundTruth(e)), sftTestSet.Prompts.Select(p => p.Label));
+        var rlTrainSet = ctx.BridgeSets(1).Single(s => s.Name == "rl-train");
+        var index = ctx.Train.Select((e, i) => (Key: string.Join(",", ctx.Encoder.Rl(e).PromptIds), i)).GroupBy(x => x.Key).ToDictionary(g => g.Key, g => g.First().i);
+        var rows = rlTrainSet.Data.Select(d => index[string.Join(",", d.PromptIds)]).ToList();
+        Assert.Equal(rows.Select(i => ctx.Encoder.Sft(ctx.SftTrainExamples[i]).CompletionIds), rlTrainSet.Data.Select(d => d.CompletionIds));
+        Assert.Contains(rows, i => ctx.SftTrainExamples[i].Label != ctx.Train[i].Label);
+    }
+
     [Theory]
     [InlineData("""{ "label_accuracy": 0.5 }""", "label_accuracy: must be in (0.5, 1]")]
     [InlineData("""{ "label_accuracy": 1.2 }""", "label_accuracy: must be in (0.5, 1]")]
