@@ -47,8 +47,9 @@ public static class SftCommand
             AnsiConsole.WriteLine(o.ToJson());
             // The preset's SFT data (its format, labels and CE examples, as the study's SFT stage takes them), else the paper's.
             var (trainData, testData) = preset is null ? (train, test) : StudyContext.SftSplits(preset, train, test);
-            var sftTrain = trainData.Select(e => preset is null ? encoder.Sft(e) : StudyContext.SftExampleOf(encoder, preset, e)).ToList();
-            var sftTest = testData.Select(e => preset is null ? encoder.Sft(e) : StudyContext.SftExampleOf(encoder, preset, e)).ToList();
+            Func<Reproduction.Data.ColaExample, SftExample> toSft = preset is null ? encoder.Sft : e => StudyContext.SftExampleOf(encoder, preset, e);
+            var sftTrain = trainData.Select(toSft).ToList();
+            var sftTest = testData.Select(toSft).ToList();
             SftTrainer? trainer = null;
             trainer = new SftTrainer(model, o, sftTrain, sftTest, encoder.PadId)
             {

@@ -132,7 +132,7 @@ public sealed class StudyContext
 
     /// <summary>The bridge's prompt sets for a seed (empty without a bridge).</summary>
     public IReadOnlyList<TheoryBridge.PromptSet> BridgeSets(int seed) =>
-        Bridge is null ? [] : TheoryBridge.PromptSets(Encoder, Train, Test, seed, Bridge.Options.Prompts, SftTrainExamples, SftTestExamples);
+        Bridge is null ? [] : TheoryBridge.PromptSets(Encoder, Train, Test, SftTrainExamples, SftTestExamples, seed, Bridge.Options.Prompts);
 
     /// <summary>
     /// Starts measuring a second stage of <paramref name="length"/> steps from <paramref name="p1"/> (null without a bridge);

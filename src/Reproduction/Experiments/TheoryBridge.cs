@@ -110,20 +110,20 @@ public sealed class TheoryBridge(BridgeOptions options, long padId, IReadOnlyLis
     public sealed record PromptSet(string Name, IReadOnlyList<GrpoPrompt> Prompts, IReadOnlyList<SftExample> Data);
 
     /// <summary>The SFT test prompts (where the paper's C1 lives) and the first RL prompts GRPO trains on (seed order), with y_D.</summary>
-    /// <param name="sftTrain">The training sentences with the SFT data's labels (index-aligned with <paramref name="train"/>; the truth when null).</param>
-    /// <param name="sftTest">The test sentences with the SFT data's labels (index-aligned with <paramref name="test"/>; the truth when null).</param>
-    public static IReadOnlyList<PromptSet> PromptSets(ColaTaskEncoder encoder, IReadOnlyList<ColaExample> train, IReadOnlyList<ColaExample> test, int seed, int n,
-        IReadOnlyList<ColaExample>? sftTrain = null, IReadOnlyList<ColaExample>? sftTest = null)
+    /// <param name="sftTrain">The training sentences with the SFT data's labels (index-aligned with <paramref name="train"/>).</param>
+    /// <param name="sftTest">The test sentences with the SFT data's labels (index-aligned with <paramref name="test"/>).</param>
+    public static IReadOnlyList<PromptSet> PromptSets(ColaTaskEncoder encoder, IReadOnlyList<ColaExample> train, IReadOnlyList<ColaExample> test,
+        IReadOnlyList<ColaExample> sftTrain, IReadOnlyList<ColaExample> sftTest, int seed, int n)
     {
         // The reward scores the truth; p_D is the SFT data, whose labels may differ from it (annotated labels).
-        var testPairs = test.Zip(sftTest ?? test).Take(n).ToList();
-        var trainPairs = DataOrder.Permutation(seed, 0, train.Count).Take(n).Select(i => (train[i], (sftTrain ?? train)[i])).ToList();
+        var testData = test.Zip(sftTest, (truth, labelled) => (truth, Data: encoder.Sft(labelled))).Take(n).ToList();
+        var trainData = DataOrder.Permutation(seed, 0, train.Count).Take(n).Select(i => (Prompt: encoder.Rl(train[i]), Label: sftTrain[i])).ToList();
         return
         [
-            new("sft-test", testPairs.Select(p => new GrpoPrompt(encoder.Sft(p.First).PromptIds.ToArray(), encoder.Formatter.GroundTruth(p.First))).ToList(),
-                testPairs.Select(p => encoder.Sft(p.Second)).ToList()),
-            new("rl-train", trainPairs.Select(p => encoder.Rl(p.Item1)).ToList(),
-                trainPairs.Select(p => new SftExample(encoder.Rl(p.Item1).PromptIds, encoder.Sft(p.Item2).CompletionIds)).ToList()),
+            new("sft-test", testData.Select(p => new GrpoPrompt(p.Data.PromptIds.ToArray(), encoder.Formatter.GroundTruth(p.truth))).ToList(),
+                testData.Select(p => p.Data).ToList()),
+            new("rl-train", trainData.Select(p => p.Prompt).ToList(),
+                trainData.Select(p => new SftExample(p.Prompt.PromptIds, encoder.Sft(p.Label).CompletionIds)).ToList()),
         ];
     }
 
