@@ -18,7 +18,7 @@ public static class BenchMarkdown
         var md = new StringBuilder();
         md.AppendLine($"**Command:** `{command}`  ");
         md.AppendLine($"**Run:** {utc:yyyy-MM-dd HH:mm} UTC, {wallSeconds / 60:F1} min wall ({string.Join(", ", workloadSeconds.Select(w => $"{w.Key} {w.Value:F0} s"))})  ");
-        md.AppendLine($"**Machine:** {Environment.ProcessorCount} cores, {env.Os}, {env.DotnetVersion}, TorchSharp {env.TorchSharpVersion} / libtorch {env.LibTorchVersion} ({env.TorchBackend}), {env.Threads} threads{(env.CudaDeviceName is { } gpu ? $", GPU {gpu}" : "")}");
+        md.AppendLine($"**Machine:** {env.Cpu}{(env.KernelIsa == "native" ? "" : $" (kernels capped: {env.KernelIsa})")}, {Environment.ProcessorCount} cores, {env.Os}, {env.DotnetVersion}, TorchSharp {env.TorchSharpVersion} / libtorch {env.LibTorchVersion} ({env.TorchBackend}), {env.Threads} threads{(env.CudaDeviceName is { } gpu ? $", GPU {gpu}" : "")}");
         md.AppendLine();
         var ratios = figures.Where(f => f.Workload == PytorchWorker.Name + "/ratio").ToList();
         if (ratios.Count > 0)

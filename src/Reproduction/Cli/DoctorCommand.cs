@@ -38,6 +38,8 @@ public static class DoctorCommand
         table.AddRow("GLIBCXX_3.4.32 patch", Markup.Escape(env.GlibcxxPatch));
         table.AddRow("CUDA", env.CudaAvailable ? Markup.Escape($"available, {env.CudaDeviceCount} device(s): {env.CudaDeviceName ?? "name unknown (no nvidia-smi)"}") : "not available");
         table.AddRow("threads", $"{env.Threads} torch threads, {env.ProcessorCount} processors");
+        table.AddRow("CPU", Markup.Escape(env.Cpu));
+        table.AddRow("kernel instruction set", Markup.Escape(env.KernelIsa));
 
         bool ok = true;
         foreach (var device in env.CudaAvailable ? [torch.CPU, torch.CUDA] : new[] { torch.CPU })

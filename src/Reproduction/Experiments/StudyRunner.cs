@@ -195,7 +195,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         {
             ["preset"] = preset.Name, ["seeds"] = new JsonArray(seeds.Select(s => (JsonNode)s).ToArray()),
             ["dtype"] = preset.Model.Dtype, ["device"] = env.CudaAvailable ? "cuda" : "cpu", ["threads"] = env.Threads,
-            ["processors"] = env.ProcessorCount, ["dotnet"] = env.DotnetVersion, ["os"] = env.Os,
+            ["processors"] = env.ProcessorCount, ["cpu"] = env.Cpu, ["kernel_isa"] = env.KernelIsa, ["dotnet"] = env.DotnetVersion, ["os"] = env.Os,
             ["torchsharp"] = env.TorchSharpVersion, ["libtorch"] = env.LibTorchVersion, ["git_commit"] = GitCommit(),
             ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"), ["wall_seconds"] = Math.Round(wall.TotalSeconds, 1),
             ["peak_rss_gib"] = ProcessMemory.PeakResidentBytes() is { } peak ? Math.Round(peak / (double)(1L << 30), 2) : null,

@@ -19,8 +19,17 @@ public sealed record TorchEnvironment(
     int CudaDeviceCount,
     string? CudaDeviceName,
     int Threads,
-    int ProcessorCount)
+    int ProcessorCount,
+    string Cpu,
+    string KernelIsa)
 {
+    /// <summary>
+    /// The environment variables that cap the instruction set libtorch's kernels use (ATen's dispatch, MKL, oneDNN).
+    /// Kernels round differently per instruction set, so a run records them; setting them on one machine reproduces
+    /// the rounding of a CPU without those extensions (AVX2 only, like an AMD EPYC before Zen 4).
+    /// </summary>
+    public static readonly string[] KernelIsaVariables = ["ATEN_CPU_CAPABILITY", "MKL_ENABLE_INSTRUCTIONS", "DNNL_MAX_CPU_ISA"];
+
     /// <summary>Reads the environment; loads libtorch (throws when it cannot be loaded).</summary>
     public static TorchEnvironment Capture()
     {
@@ -39,7 +48,33 @@ public sealed record TorchEnvironment(
             CudaDeviceCount: cuda ? (int)torch.cuda.device_count() : 0,
             CudaDeviceName: cuda ? CudaDeviceNames() : null,
             Threads: torch.get_num_threads(),
-            ProcessorCount: Environment.ProcessorCount);
+            ProcessorCount: Environment.ProcessorCount,
+            Cpu: CpuModel(),
+            KernelIsa: KernelIsaDescription());
+    }
+
+    /// <summary>The CPU's model name (/proc/cpuinfo on Linux), else the process architecture.</summary>
+    public static string CpuModel()
+    {
+        try
+        {
+            if (File.Exists("/proc/cpuinfo"))
+                foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                    if (line.StartsWith("model name", StringComparison.Ordinal) && line.IndexOf(':') is var colon and >= 0)
+                        return line[(colon + 1)..].Trim();
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+
+    /// <summary>"native" when no variable caps the kernels' instruction set, else the caps as NAME=value (read from the process environment unless a lookup is given).</summary>
+    public static string KernelIsaDescription(Func<string, string?>? lookup = null)
+    {
+        lookup ??= Environment.GetEnvironmentVariable;
+        var caps = KernelIsaVariables.Select(v => (v, Value: lookup(v)))
+            .Where(x => !string.IsNullOrEmpty(x.Value)).Select(x => $"{x.v}={x.Value}").ToArray();
+        return caps.Length == 0 ? "native" : string.Join(" ", caps);
     }
 
     /// <summary>GPU names from nvidia-smi (TorchSharp has no get_device_name); null when it is not installed.</summary>

@@ -25,6 +25,15 @@ public sealed class DoctorTests
     }
 
     [Fact]
+    public void The_run_environment_names_the_CPU_and_every_cap_set_on_the_kernels_instruction_set()
+    {
+        Assert.False(string.IsNullOrWhiteSpace(TorchEnvironment.Capture().Cpu));
+        Assert.Equal("native", TorchEnvironment.KernelIsaDescription(_ => null));
+        var caps = new Dictionary<string, string> { ["ATEN_CPU_CAPABILITY"] = "avx2", ["DNNL_MAX_CPU_ISA"] = "AVX2", ["OMP_NUM_THREADS"] = "1" };
+        Assert.Equal("ATEN_CPU_CAPABILITY=avx2 DNNL_MAX_CPU_ISA=AVX2", TorchEnvironment.KernelIsaDescription(v => caps.GetValueOrDefault(v)));
+    }
+
+    [Fact]
     [Trait("Category", Gpu.Category)]
     public void On_a_GPU_runner_the_smoke_step_computes_the_known_value_and_gradient_on_the_CUDA_device_and_doctor_exits_0()
     {

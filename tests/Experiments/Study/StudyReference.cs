@@ -14,8 +14,11 @@ public static class StudyReference
 {
     public static readonly string ReferenceFile = Path.Combine(SharedData.RepoRoot, "tests", "Experiments", "Study", "reference", "tiny-smoke-seed-1.json");
 
-    /// <summary>The x86 extensions the CPU kernels may use (what decides their rounding).</summary>
-    public static string InstructionSet() => string.Join(" ", new (string Name, bool Has)[]
+    /// <summary>The x86 extensions the CPU kernels may use (what decides their rounding), with any cap set on them.</summary>
+    public static string InstructionSet() => Reproduction.Runtime.TorchEnvironment.KernelIsaDescription() is var caps && caps != "native"
+        ? $"{CpuExtensions()} capped by {caps}" : CpuExtensions();
+
+    private static string CpuExtensions() => string.Join(" ", new (string Name, bool Has)[]
     {
         ("x64", System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64),
         ("avx", Avx.IsSupported), ("avx2", Avx2.IsSupported), ("fma", Fma.IsSupported), ("avx512f", Avx512F.IsSupported),

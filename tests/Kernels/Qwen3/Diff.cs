@@ -45,13 +45,13 @@ public static class Diff
         return Math.Abs(Key(a) - Key(b));
     }
 
-    /// <summary>This machine's instruction set as the kernels see it, for messages about rounding (ATEN_CPU_CAPABILITY overrides libtorch's choice).</summary>
+    /// <summary>This machine's instruction set as the kernels see it, for messages about rounding (with any cap set on the kernels' instruction set).</summary>
     public static string InstructionSet()
     {
         var isa = System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "AVX-512"
             : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "AVX2"
             : System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? "NEON" : "no vector extension .NET knows";
-        var forced = Environment.GetEnvironmentVariable("ATEN_CPU_CAPABILITY");
-        return $"{System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture} {isa}" + (string.IsNullOrEmpty(forced) ? "" : $", ATEN_CPU_CAPABILITY={forced}");
+        var caps = Reproduction.Runtime.TorchEnvironment.KernelIsaDescription();
+        return $"{System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture} {isa}" + (caps == "native" ? "" : $", {caps}");
     }
 }
