@@ -109,6 +109,41 @@ public static class Mechanisms
     }
 
     /// <summary>
+    /// Why a coupling did not appear in one seed, in measured numbers from its checkpoints (null when the run has none
+    /// for that seed). RL-then-SFT: the RL-prompt greedy and sampled accuracy at the base, the end of GRPO and the end of
+    /// SFT; when SFT raised the greedy accuracy, GRPO had not reached the local maximiser of the reward that Theorem 4.1's
+    /// proof starts from, so SFT had nothing sharper to pull back. SFT-then-RL: the label token's and the template's CE
+    /// and the RL-prompt sampled accuracy at the two ends of GRPO.
+    /// </summary>
+    public static string? WhyAbsent(JsonObject mechanisms, string coupling, int seed)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var entry = (mechanisms["per_seed"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(s => s["seed"]?.GetValue<int>() == seed);
+        if (entry?["checkpoints"] is not JsonObject checkpoints) return null;
+        double? At(string checkpoint, string key) => checkpoints[checkpoint]?[key]?.GetValue<double>();
+        double? Ce(string checkpoint, string role) => checkpoints[checkpoint]?["sft_ce_by_role"]?[role]?.GetValue<double>();
+        if (coupling == RlThenSft)
+        {
+            if (At("base", "greedy_accuracy") is not { } g0 || At("rl_then_sft/after_grpo", "greedy_accuracy") is not { } g1 || At("rl_then_sft/after_sft", "greedy_accuracy") is not { } g2
+                || At("base", "sampled_accuracy") is not { } s0 || At("rl_then_sft/after_grpo", "sampled_accuracy") is not { } s1 || At("rl_then_sft/after_sft", "sampled_accuracy") is not { } s2)
+                return null;
+            var why = string.Create(inv, $"in seed {seed} the RL-prompt greedy accuracy went {g0:P1} (base) → {g1:P1} (end of GRPO) → {g2:P1} (end of SFT), the sampled accuracy {s0:P1} → {s1:P1} → {s2:P1}");
+            if (g2 > g1)
+                why += (g1 < g0 ? "; GRPO raised the sampled reward while its argmax fell below the base's on some sentences, and" : "; GRPO ended with")
+                     + " SFT taught the grammar better than GRPO had left it, so there was no sharper policy for SFT to pull back (Theorem 4.1's proof starts from a local maximiser of the reward)";
+            return why;
+        }
+        if (coupling == SftThenRl)
+        {
+            if (Ce("sft_then_rl/after_sft", "label") is not { } l1 || Ce("sft_then_rl/after_grpo", "label") is not { } l2
+                || At("sft_then_rl/after_sft", "sampled_accuracy") is not { } s1 || At("sft_then_rl/after_grpo", "sampled_accuracy") is not { } s2)
+                return null;
+            return string.Create(inv, $"in seed {seed} the label token's CE went {l1:F3} → {l2:F3} nats across GRPO, the template and think tokens' {Ce("sft_then_rl/after_sft", "template") ?? double.NaN:F3} → {Ce("sft_then_rl/after_grpo", "template") ?? double.NaN:F3}, the RL-prompt sampled accuracy {s1:P1} → {s2:P1}");
+        }
+        throw new ArgumentOutOfRangeException(nameof(coupling), coupling, $"{RlThenSft} or {SftThenRl}");
+    }
+
+    /// <summary>
     /// The seed-mean table of one coupling (rows in the order of the first seed) as markdown. The first row is the coupling
     /// itself; a row's share over seeds is the sum of its parts over the sum of the couplings (a ratio of means, so a seed
     /// where nothing moved does not blow it up), and a seed whose coupling is under <paramref name="noise"/> shows no share.

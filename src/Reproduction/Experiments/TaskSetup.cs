@@ -76,6 +76,14 @@ public static class TaskSetup
                 log($"seed {seed}: base = shipped {folder} (sha256 verified)");
                 return ShippedBase.Load(folder, encoder, dtype);
             }
+            // The same recipe in another dtype made the same base: load it in this run's dtype, as transformers loads a
+            // checkpoint with another torch_dtype, instead of pre-training one again.
+            foreach (var made in IO.DtypeNames.TrainingNames.Where(d => IO.DtypeNames.Parse(d) != dtype))
+                if (ShippedBase.Find(preset with { Model = preset.Model with { Dtype = made } }, seed, out _) is { } other)
+                {
+                    log($"seed {seed}: base = shipped {other} (sha256 verified; made in {made}, loaded as {preset.Model.Dtype})");
+                    return ShippedBase.Load(other, encoder, dtype);
+                }
             log($"seed {seed}: {why}: pre-training it with the preset's recipe ({spec.Steps} steps)");
             var model = InitializedModel(preset, encoder, seed);
             using (TrainingProgress.Enter($"seed {seed} · base", counted: false)) Pretrain(model, spec, preset, encoder, train, seed, metricsDir, log);

@@ -53,8 +53,13 @@ public static class ReportMarkdown
             var absent = p.CurvesOf(claim.Metric).Select(c => (c.Seed, Change: CurveStatistics.At(c, p.Boundary, CurveStatistics.KeyPoint.EndOfStage2) - CurveStatistics.At(c, p.Boundary, CurveStatistics.KeyPoint.EndOfStage1)))
                 .Where(x => (claim.ExpectIncrease ? x.Change : -x.Change) < AbsentBelow).ToList();
             if (absent.Count > 0)
+            {
+                var coupling = claim.Pipeline == PaperClaim.RlThenSft ? Experiments.Mechanisms.RlThenSft : Experiments.Mechanisms.SftThenRl;
+                var whys = run.Mechanisms is { } m ? absent.Select(x => Experiments.Mechanisms.WhyAbsent(m, coupling, x.Seed)).OfType<string>().ToList() : [];
                 md.AppendLine().AppendLine($"Not seen in seed{(absent.Count > 1 ? "s" : "")} {string.Join(", ", absent.Select(x => $"{x.Seed} ({x.Change.ToString("+0.000;-0.000", inv)})"))}: " +
-                    "a finding, not noise to tune away; the mechanism table below says what moved there.");
+                    "a finding, not noise to tune away." + string.Concat(whys.Select(w => $" {char.ToUpperInvariant(w[0])}{w[1..]}.")) +
+                    " The mechanism table below has every row per seed.");
+            }
             md.AppendLine().AppendLine($"For comparison, {PaperSays[claim.Id]}.").AppendLine();
         }
 

@@ -81,6 +81,19 @@ public sealed class BaseModelTests : IDisposable
     }
 
     [Fact]
+    public void A_run_in_another_dtype_loads_the_shipped_base_in_that_dtype_instead_of_pre_training_one_again()
+    {
+        var tiny = StudyPreset.Load("tiny");
+        var bf16 = tiny with { Model = tiny.Model with { Dtype = "bfloat16" } };
+        Assert.Null(ShippedBase.Find(bf16, 1, out _));                                      // the shipped bases were made in float32
+        var folder = ShippedBase.Find(tiny, 1, out var why) ?? throw new InvalidOperationException(why);
+        var log = new List<string>();
+        using var model = TaskSetup.BaseModel(bf16, TaskSetup.EncoderForModel(folder), [], 1, null, log.Add);
+        Assert.Equal($"seed 1: base = shipped {folder} (sha256 verified; made in float32, loaded as bfloat16)", Assert.Single(log));
+        Assert.All(model.parameters(), p => Assert.Equal(TorchSharp.torch.ScalarType.BFloat16, p.dtype));
+    }
+
+    [Fact]
     public void A_preset_whose_recipe_changed_does_not_use_a_base_made_by_the_old_one()
     {
         var tiny = StudyPreset.Load("tiny");
