@@ -99,6 +99,13 @@ public static class Mechanisms
         }
         double prior = seeds[0]["testbed"]?["sft_label_prior_entropy"]?.GetValue<double>() ?? double.NaN;
         if (!double.IsNaN(prior)) md.AppendLine().AppendLine(string.Create(inv, $"The entropy of the SFT test labels' prior is {prior:F3} nats (the label CE of a model that knows only how often each label occurs); an SFT that teaches the grammar, not only the format, brings the label CE well below it."));
+        md.AppendLine().AppendLine("Each stage's bar, seed by seed (a coupling measured on a stage below its bar says little):").AppendLine();
+        md.AppendLine("| bar | seeds that clear it | seeds that do not (measured) |").AppendLine("|---|---|---|");
+        foreach (var bar in TestbedBar.All)
+        {
+            var failing = seeds.Where(s => !bar.Holds(s["testbed"]!.AsObject())).ToList();
+            md.AppendLine(string.Create(inv, $"| {bar.Statement} | {seeds.Count - failing.Count} of {seeds.Count} | {(failing.Count == 0 ? "—" : string.Join(", ", failing.Select(s => string.Create(inv, $"{s["seed"]} ({bar.Value(s["testbed"]!.AsObject()):+0.000;-0.000})"))))} |"));
+        }
         md.AppendLine();
         md.AppendLine("## Why: the mechanism table").AppendLine();
         md.AppendLine("RL-then-SFT, the drop of robust mean@1 across SFT (before: end of GRPO; after: end of SFT). Forgetting + calibration = 100%; the held-out rule rows add up to 100%; format is the part of the drop that vanishes when asked in the SFT data's prompt format.").AppendLine();
