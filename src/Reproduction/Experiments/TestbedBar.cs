@@ -8,25 +8,28 @@ namespace Reproduction.Experiments;
 /// the base knew), checked per seed on the report's testbed block (<c>mechanisms.per_seed[].testbed</c>).
 /// </summary>
 /// <param name="Value">The measured quantity the bar is about, from the testbed block (NaN when a key is missing).</param>
-/// <param name="Holds">Whether the seed clears the bar (false when a key is missing).</param>
-public sealed record TestbedBar(string Id, string Statement, Func<JsonObject, double> Value, Func<JsonObject, bool> Holds)
+/// <param name="Bound">The bar for that seed (the same for every seed but the label CE's, which scales with the seed's label prior entropy).</param>
+/// <param name="AtMost">Whether the value must stay at or under the bound (else reach it).</param>
+public sealed record TestbedBar(string Id, string Statement, Func<JsonObject, double> Value, Func<JsonObject, double> Bound, bool AtMost = false)
 {
     public const double MinBaseGreedyAccuracy = 0.80, MinSamplingGap = 0.25, MinRlGain = 0.20, MaxLabelCeShareOfPrior = 0.8;
+
+    /// <summary>Whether the seed clears the bar (false when a measurement is missing: NaN compares false).</summary>
+    public bool Holds(JsonObject testbed) => AtMost ? Value(testbed) <= Bound(testbed) : Value(testbed) >= Bound(testbed);
 
     private static double Get(JsonObject t, string key) => t[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d : double.NaN;
 
     public static readonly IReadOnlyList<TestbedBar> All =
     [
         new("latent-skill", $"base greedy accuracy at least {MinBaseGreedyAccuracy:P0} (a latent skill)",
-            t => Get(t, "base_greedy_accuracy"), t => Get(t, "base_greedy_accuracy") >= MinBaseGreedyAccuracy),
+            t => Get(t, "base_greedy_accuracy"), _ => MinBaseGreedyAccuracy),
         new("unsure-samples", $"base robust mean@1 sampled at T 0.6 at least {MinSamplingGap:F2} below its greedy answers' (something for RL to harvest)",
-            t => Get(t, "base_greedy_mean1_robust") - Get(t, "base_mean1_robust"), t => Get(t, "base_greedy_mean1_robust") - Get(t, "base_mean1_robust") >= MinSamplingGap),
+            t => Get(t, "base_greedy_mean1_robust") - Get(t, "base_mean1_robust"), _ => MinSamplingGap),
         new("rl-gain", $"RL gain at least +{MinRlGain:F2} robust mean@1",
-            t => Get(t, "rl_gain_mean1_robust"), t => Get(t, "rl_gain_mean1_robust") >= MinRlGain),
+            t => Get(t, "rl_gain_mean1_robust"), _ => MinRlGain),
         new("sft-teaches", $"SFT label CE at most {MaxLabelCeShareOfPrior} × the label prior's entropy (SFT teaches the grammar, not only the format)",
-            t => Get(t, "sft_label_ce"), t => Get(t, "sft_label_ce") <= MaxLabelCeShareOfPrior * Get(t, "sft_label_prior_entropy")),
+            t => Get(t, "sft_label_ce"), t => MaxLabelCeShareOfPrior * Get(t, "sft_label_prior_entropy"), AtMost: true),
         new("sft-keeps", "SFT keeps or raises the base's greedy accuracy in the SFT prompt",
-            t => Get(t, "sft_greedy_accuracy_sft_prompt") - Get(t, "base_greedy_accuracy_sft_prompt"),
-            t => Get(t, "sft_greedy_accuracy_sft_prompt") >= Get(t, "base_greedy_accuracy_sft_prompt")),
+            t => Get(t, "sft_greedy_accuracy_sft_prompt") - Get(t, "base_greedy_accuracy_sft_prompt"), _ => 0),
     ];
 }

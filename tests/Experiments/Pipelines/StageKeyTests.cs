@@ -114,4 +114,14 @@ public sealed class StageKeyTests
         Assert.NotEqual(key, KeyOf(sft, context: new JsonObject { ["base_sha256"] = "b0", ["data_sha256"] = "d1" }));
         Assert.Equal(key, KeyOf(sft with { MetricsFile = "elsewhere.jsonl", Board = "another" }));   // where it logs is not what it computes
     }
+
+    [Fact]
+    public void The_context_names_the_CPU_and_the_kernels_instruction_set_cap_so_a_capped_run_reuses_no_native_prefix()
+    {
+        var folder = ShippedBase.Find(Ctx.Preset, 1, out var why) ?? throw new InvalidOperationException(why);
+        using var model = Reproduction.Qwen3.Qwen3ForCausalLM.FromPretrained(folder);
+        var torchPart = StageKey.Context(Ctx, model)["torch"]!;
+        Assert.Equal(Reproduction.Runtime.TorchEnvironment.KernelIsaDescription(), torchPart["kernel_isa"]!.GetValue<string>());
+        Assert.Equal(Reproduction.Runtime.TorchEnvironment.CpuModel(), torchPart["cpu"]!.GetValue<string>());
+    }
 }

@@ -10,8 +10,8 @@ namespace Reproduction.Experiments.Pipelines;
 /// <summary>
 /// The key of a pipeline prefix in the stage cache: the SHA-256 of a JSON document of everything that made the model and
 /// curves at the end of stage i: the cache format, the base weights' SHA-256 and config, the encoded data (token ids of
-/// every split: data, tokenizer and chat template in one), the evaluation settings, the torch build, device and thread
-/// count (kernels round differently), the seed, the measurements, and the identity of stages 0..i with all their options.
+/// every split: data, tokenizer and chat template in one), the evaluation settings, the torch build, device, thread
+/// count, CPU model and any cap on the kernels' instruction set (kernels round differently), the seed, the measurements, and the identity of stages 0..i with all their options.
 /// </summary>
 public static class StageKey
 {
@@ -44,7 +44,7 @@ public static class StageKey
             ["torch"] = new JsonObject
             {
                 ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString(), ["device"] = baseModel.Device.type.ToString(),
-                ["threads"] = torch.get_num_threads(),
+                ["threads"] = torch.get_num_threads(), ["cpu"] = Runtime.TorchEnvironment.CpuModel(), ["kernel_isa"] = Runtime.TorchEnvironment.KernelIsaDescription(),
             },
         };
     }
