@@ -5,11 +5,16 @@ using static TorchSharp.torch;
 
 namespace Repro.Tests.Qwen3;
 
+/// <summary>Runs alone: resident memory is per process, so a test allocating beside it would blur what the forward kept.</summary>
+[CollectionDefinition(nameof(GradientCheckpointingTests), DisableParallelization = true)]
+public sealed class GradientCheckpointingTestsCollection;
+
 /// <summary>
 /// Gradient checkpointing (<see cref="GradientCheckpointing"/>, transformers' `gradient_checkpointing_enable()`) gives
 /// the gradients of the plain backward, and keeps one hidden state per layer through the forward instead of every
 /// intermediate.
 /// </summary>
+[Collection(nameof(GradientCheckpointingTests))]
 public sealed class GradientCheckpointingTests
 {
     private static Qwen3Config Config(int hidden, int layers, int heads, int kvHeads, int headDim) => new()
