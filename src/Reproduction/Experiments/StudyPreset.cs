@@ -179,14 +179,42 @@ public sealed record SftDataSpec
     }
 }
 
-/// <summary>The RL stage of RL-then-SFT: GRPO until the training reward plateaus, with a step cap.</summary>
+/// <summary>
+/// The RL stage of RL-then-SFT: GRPO for max_steps ("once the RL phase converges", §5.2), or, with a
+/// <c>plateau_window</c>, until the training reward plateaus before that cap. Without a window there is no plateau
+/// stop, and a <c>plateau_tolerance</c> or <c>min_steps</c> is refused rather than ignored.
+/// </summary>
 public sealed record RlStageSpec
 {
     [JsonPropertyName("max_steps")] public int MaxSteps { get; init; } = 60;
-    /// <summary>Converged when the mean training reward of the last `window` steps is no higher than that of the window before plus `tolerance`.</summary>
-    [JsonPropertyName("plateau_window")] public int PlateauWindow { get; init; } = 10;
-    [JsonPropertyName("plateau_tolerance")] public double PlateauTolerance { get; init; } = 0.02;
-    [JsonPropertyName("min_steps")] public int MinSteps { get; init; } = 20;
+    /// <summary>Converged when the mean training reward of the last `window` steps is no higher than that of the window before plus `tolerance`; null: no plateau stop.</summary>
+    [JsonPropertyName("plateau_window")] public int? PlateauWindow { get; init; }
+    [JsonPropertyName("plateau_tolerance")] public double? PlateauTolerance { get; init; }
+    [JsonPropertyName("min_steps")] public int? MinSteps { get; init; }
+
+    public const double DefaultPlateauTolerance = 0.02;
+    public const int DefaultMinSteps = 20;
+
+    /// <summary>Whether the stage stops at a reward plateau (else it runs all max_steps).</summary>
+    [JsonIgnore] public bool StopsAtPlateau => PlateauWindow is not null;
+    [JsonIgnore] public double Tolerance => PlateauTolerance ?? DefaultPlateauTolerance;
+    [JsonIgnore] public int MinimumSteps => MinSteps ?? DefaultMinSteps;
+
+    public RlStageSpec Validated(string where)
+    {
+        void Require(bool ok, string field, string message) { if (!ok) throw new ReproException($"{where}: {field}: {message}"); }
+        Require(MaxSteps >= 1, "max_steps", $"must be ≥ 1, got {MaxSteps}");
+        if (PlateauWindow is null)
+        {
+            Require(PlateauTolerance is null, "plateau_tolerance", "given without plateau_window, so there is no plateau stop for it to tune (set plateau_window or remove it)");
+            Require(MinSteps is null, "min_steps", "given without plateau_window, so there is no plateau stop for it to delay (set plateau_window or remove it)");
+            return this;
+        }
+        Require(PlateauWindow >= 1, "plateau_window", $"must be ≥ 1, got {PlateauWindow} (leave it out for no plateau stop)");
+        Require(Tolerance >= 0 && double.IsFinite(Tolerance), "plateau_tolerance", $"must be a finite number ≥ 0, got {Tolerance}");
+        Require(MinimumSteps >= 0, "min_steps", $"must be ≥ 0, got {MinimumSteps}");
+        return this;
+    }
 }
 
 /// <summary>
@@ -265,6 +293,7 @@ public sealed record StudyPreset
         preset.Sft.Validated($"{path}: sft");
         preset.Base?.Validated($"{path}: base");
         preset.SftData.Validated($"{path}: sft_data");
+        preset.RlStage.Validated($"{path}: rl_stage");
         if (preset.Frontier is { } frontier) frontier.Parse($"{path}: frontier.schedules");
         if (preset.Model.Source is not ("init" or "pretrained")) throw ReproException.ForFile(path, $"model.source: '{preset.Model.Source}' (init or pretrained)");
         if (preset.Data.Kind is not ("synthetic" or "cola")) throw ReproException.ForFile(path, $"data.kind: '{preset.Data.Kind}' (synthetic or cola)");

@@ -21,7 +21,7 @@ namespace Reproduction.Experiments;
 /// <summary>
 /// `repro study`: both of the paper's pipelines on one preset, for each seed, from the same base model.
 ///   SFT-then-RL (§5.1, Fig. 3a): base → SFT → GRPO (strict reward), SFT-test CE tracked through both stages.
-///   RL-then-SFT (§5.2, Fig. 3b): base → GRPO until the reward plateaus (or the step cap) → SFT, mean@1 under
+///   RL-then-SFT (§5.2, Fig. 3b): base → GRPO (rl_stage: its step cap, or a reward plateau) → SFT, mean@1 under
 ///   the robust and the strict reward (T 0.6, top-p 0.95) tracked through both stages.
 /// The 2 × seeds pipelines are specs (<see cref="SftThenRl"/>, <see cref="RlThenSft"/>) run by <see cref="PipelineEngine"/>,
 /// with the bridge, a checkpoint folder and a diagnosis at every stage end as observers. Writes the run folder:
@@ -111,13 +111,13 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         ], new Measurements(Ce: true, Rewards: trackAll));
     }
 
-    /// <summary>RL-then-SFT (§5.2, Fig. 3b) from the seed's base: GRPO until its reward plateaus (or the step cap), then SFT; both rewards tracked throughout (and the CE with <paramref name="trackAll"/>).</summary>
+    /// <summary>RL-then-SFT (§5.2, Fig. 3b) from the seed's base: GRPO for the RL stage's steps (or until its reward plateaus, where the preset sets a plateau window), then SFT; both rewards tracked throughout (and the CE with <paramref name="trackAll"/>).</summary>
     public static PipelineSpec RlThenSft(StudyPreset preset, int seed, bool trackAll)
     {
         string name = $"seed-{seed}-{PaperClaim.RlThenSft}";
         return new PipelineSpec(PaperClaim.RlThenSft, "RL-then-SFT", seed,
         [
-            new GrpoStageSpec(preset.Grpo with { MaxSteps = preset.RlStage.MaxSteps, Seed = seed }, TrainingRewards.Strict, preset.RlStage) { MetricsFile = $"{name}-grpo.jsonl", Board = name },
+            new GrpoStageSpec(preset.Grpo with { MaxSteps = preset.RlStage.MaxSteps, Seed = seed }, TrainingRewards.Strict, preset.RlStage.StopsAtPlateau ? preset.RlStage : null) { MetricsFile = $"{name}-grpo.jsonl", Board = name },
             new SftStageSpec(preset.Sft with { Seed = seed }) { MetricsFile = $"{name}-sft.jsonl", Board = name },
         ], new Measurements(Ce: trackAll, Rewards: true));
     }

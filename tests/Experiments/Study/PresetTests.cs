@@ -5,6 +5,16 @@ namespace Repro.Tests.Study;
 /// <summary>Every shipped preset loads and validates, and names each open decision of the paper it takes.</summary>
 public sealed class PresetTests
 {
+    /// <summary>The message of the refusal to load a preset file holding <paramref name="json"/>; it starts with the file's path.</summary>
+    private static string Refused(string json)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("repro-preset-").FullName, "bad.json");
+        File.WriteAllText(path, json);
+        var e = Assert.Throws<Reproduction.ReproException>(() => StudyPreset.Load(path));
+        Assert.StartsWith(path, e.Message);
+        return e.Message;
+    }
+
     public static TheoryData<string> Shipped() => new(Directory.EnumerateFiles(StudyPreset.ShippedDirectory, "*.json").Select(Path.GetFileNameWithoutExtension).Order()!);
 
     [Theory]
@@ -46,11 +56,7 @@ public sealed class PresetTests
     [InlineData("{ \"name\": \"bad\", \"grpo\": { \"max_prompt_lenght\": 256 } }", "'max_prompt_lenght'")]
     public void A_preset_with_an_unknown_field_is_refused_naming_the_file_and_the_field(string json, string field)
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("repro-preset-").FullName, "bad.json");
-        File.WriteAllText(path, json);
-        var e = Assert.Throws<Reproduction.ReproException>(() => StudyPreset.Load(path));
-        Assert.StartsWith(path, e.Message);
-        Assert.Contains(field, e.Message);
+        Assert.Contains(field, Refused(json));
     }
 
     [Theory]
@@ -58,11 +64,17 @@ public sealed class PresetTests
     [InlineData("chord-mu:mu_peak=2", "outside [0, 1]")]
     public void A_preset_whose_frontier_names_a_bad_schedule_is_refused_naming_the_file_and_the_schedule(string spec, string problem)
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("repro-preset-").FullName, "bad.json");
-        File.WriteAllText(path, $$"""{ "name": "bad", "frontier": { "schedules": ["joint", "{{spec}}"] } }""");
-        var e = Assert.Throws<Reproduction.ReproException>(() => StudyPreset.Load(path));
-        Assert.StartsWith(path, e.Message);
-        Assert.Contains(problem, e.Message);
+        Assert.Contains(problem, Refused($$"""{ "name": "bad", "frontier": { "schedules": ["joint", "{{spec}}"] } }"""));
+    }
+
+    [Theory]
+    [InlineData("{ \"max_steps\": 60, \"plateau_tolerance\": 0.02 }", "plateau_tolerance: given without plateau_window")]
+    [InlineData("{ \"max_steps\": 60, \"min_steps\": 30 }", "min_steps: given without plateau_window")]
+    [InlineData("{ \"max_steps\": 60, \"plateau_window\": 0 }", "plateau_window: must be ≥ 1")]
+    [InlineData("{ \"max_steps\": 0 }", "max_steps: must be ≥ 1")]
+    public void An_rl_stage_whose_plateau_settings_cannot_be_honoured_is_refused_naming_the_file_and_the_field(string rlStage, string problem)
+    {
+        Assert.Contains($"rl_stage: {problem}", Refused($$"""{ "name": "bad", "rl_stage": {{rlStage}} }"""));
     }
 
     [Fact]

@@ -45,10 +45,10 @@ public sealed record GrpoStageSpec(GrpoOptions Options, string Reward, RlStageSp
     /// <summary>Converged: after min_steps, the last window's mean training reward is not above the previous window's + tolerance.</summary>
     public static bool Plateaued(IReadOnlyList<GrpoStepMetrics> h, RlStageSpec rl)
     {
-        int w = rl.PlateauWindow;
-        if (h.Count < Math.Max(rl.MinSteps, 2 * w)) return false;
+        if (rl.PlateauWindow is not int w) return false;
+        if (h.Count < Math.Max(rl.MinimumSteps, 2 * w)) return false;
         double last = h.Skip(h.Count - w).Average(m => m["reward"]);
         double before = h.Skip(h.Count - 2 * w).Take(w).Average(m => m["reward"]);
-        return last <= before + rl.PlateauTolerance;
+        return last <= before + rl.Tolerance;
     }
 }
