@@ -31,7 +31,7 @@ public static class Seeds
     /// <summary>The generator of the <paramref name="batch"/>-th batch of a sampled evaluation seeded with <paramref name="seed"/>.</summary>
     public static ulong SamplingBatch(ulong seed, int batch) => seed + (ulong)batch * 7919UL;
 
-    /// <summary>A diagnosis' side view (1: the SFT prompt format, 2: the training sentences) after its headline sampling with <paramref name="seed"/>.</summary>
+    /// <summary>A diagnosis' side view (1: the SFT prompt format, 2: the training sentences, 3: answers after the start checkpoint's thinking) after its headline sampling with <paramref name="seed"/>.</summary>
     public static ulong DiagnosisView(ulong seed, int view) => seed + (ulong)view;
 
     /// <summary>The theory bridge's samples of prompt set <paramref name="set"/> at a step of a pipeline of seed <paramref name="seed"/>.</summary>

@@ -7,8 +7,9 @@ using TorchSharp;
 
 namespace Reproduction.Evaluation;
 
-/// <summary>One scored completion (a line of the completions JSONL a user inspects).</summary>
-public sealed record ScoredCompletion(int PromptIndex, int Sample, string Text, string Label, IReadOnlyDictionary<string, double> Rewards, bool Truncated);
+/// <summary>One scored completion (a line of the completions JSONL a user inspects) and the model ids it was sampled as.</summary>
+public sealed record ScoredCompletion(int PromptIndex, int Sample, string Text, string Label, IReadOnlyDictionary<string, double> Rewards, bool Truncated,
+    IReadOnlyList<long>? Tokens = null);
 
 /// <summary>mean@n of one reward definition, with accuracy = (mean + 1)/2 for ±1 rewards and a bootstrap 95% CI.</summary>
 public sealed record RewardSummary(string Reward, double Mean, double CiLow, double CiHigh, double Accuracy);
@@ -55,7 +56,7 @@ public static class RewardEvaluation
                 var text = decode(result.Tokens[k]);
                 var label = chunk[k].Prompt.Label;
                 completions.Add(new ScoredCompletion(chunk[k].Index, chunk[k].Sample, text, label,
-                    rewards.ToDictionary(r => r.Name, r => r.Score(text, label)), result.StopReasons[k] == StopReason.MaxNewTokens));
+                    rewards.ToDictionary(r => r.Name, r => r.Score(text, label)), result.StopReasons[k] == StopReason.MaxNewTokens, result.Tokens[k]));
             }
         }
 

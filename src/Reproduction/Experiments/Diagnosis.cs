@@ -13,27 +13,42 @@ namespace Reproduction.Experiments;
 /// robust and label-only rewards with the RL prompt; robust mean@1 with the SFT prompt (/no_think); greedy beside
 /// sampled accuracy; the rate of completions that never reach a label; sampled accuracy per grammar rule on held-out
 /// and on training sentences; and the SFT-test cross-entropy (the study's own split and labels) split by token role.
+/// Given the diagnosis of the checkpoint a stage started from, also robust mean@1 answering after the thinking that
+/// checkpoint wrote (<see cref="BorrowedThinking"/>).
 /// </summary>
 public sealed record Diagnosis(
     double RobustRl, double StrictRl, double LabelOnlyRl, double RobustSftPrompt,
     double GreedyAccuracy, double GreedyAccuracySftPrompt, double SampledAccuracy, double NoLabelRate, double LabelledAccuracy,
     IReadOnlyDictionary<string, double> TestAccuracyByRule, IReadOnlyDictionary<string, double> TrainAccuracyByRule,
-    IReadOnlyDictionary<string, double> RuleShare, CeByRole Ce)
+    IReadOnlyDictionary<string, double> RuleShare, CeByRole Ce,
+    IReadOnlyList<ScoredCompletion> RlCompletions, double? RobustRlAfterStartThinking)
 {
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson()
     {
-        ["mean1_robust_rl_prompt"] = RobustRl, ["mean1_strict_rl_prompt"] = StrictRl, ["mean1_label_only_rl_prompt"] = LabelOnlyRl,
-        ["mean1_robust_sft_prompt"] = RobustSftPrompt, ["greedy_accuracy"] = GreedyAccuracy, ["greedy_accuracy_sft_prompt"] = GreedyAccuracySftPrompt,
-        ["sampled_accuracy"] = SampledAccuracy,
-        ["no_label_rate"] = NoLabelRate, ["labelled_accuracy"] = LabelledAccuracy,
-        ["test_accuracy_by_rule"] = Object(TestAccuracyByRule), ["train_accuracy_by_rule"] = Object(TrainAccuracyByRule),
-        ["sft_ce_by_role"] = new JsonObject { ["template"] = Ce.Template, ["label"] = Ce.Label, ["end"] = Ce.End, ["total"] = Ce.Total },
-    };
+        var json = new JsonObject
+        {
+            ["mean1_robust_rl_prompt"] = RobustRl, ["mean1_strict_rl_prompt"] = StrictRl, ["mean1_label_only_rl_prompt"] = LabelOnlyRl,
+            ["mean1_robust_sft_prompt"] = RobustSftPrompt, ["greedy_accuracy"] = GreedyAccuracy, ["greedy_accuracy_sft_prompt"] = GreedyAccuracySftPrompt,
+            ["sampled_accuracy"] = SampledAccuracy,
+            ["no_label_rate"] = NoLabelRate, ["labelled_accuracy"] = LabelledAccuracy,
+            ["test_accuracy_by_rule"] = Object(TestAccuracyByRule), ["train_accuracy_by_rule"] = Object(TrainAccuracyByRule),
+            ["sft_ce_by_role"] = new JsonObject { ["template"] = Ce.Template, ["label"] = Ce.Label, ["end"] = Ce.End, ["total"] = Ce.Total },
+        };
+        if (RobustRlAfterStartThinking is { } borrowed) json["mean1_robust_rl_prompt_after_start_thinking"] = borrowed;
+        return json;
+    }
+
+    /// <summary>Each test prompt's robust reward in the RL prompt, averaged over its samples, in prompt order (their mean is <see cref="RobustRl"/>).</summary>
+    public IReadOnlyList<double> RobustRlPerPrompt =>
+        RlCompletions.GroupBy(c => c.PromptIndex).OrderBy(g => g.Key).Select(g => g.Average(c => c.Rewards["robust_cola"])).ToList();
 
     private static JsonObject Object(IReadOnlyDictionary<string, double> d) => new(d.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
 
-    /// <summary>Diagnoses <paramref name="model"/> on the study's held-out sentences and on as many training sentences.</summary>
-    public static Diagnosis Of(Qwen3ForCausalLM model, StudyContext ctx, ulong seed)
+    /// <summary>
+    /// Diagnoses <paramref name="model"/> on the study's held-out sentences and on as many training sentences; with
+    /// <paramref name="start"/>, the diagnosis of the checkpoint its stage started from, also after that checkpoint's thinking.
+    /// </summary>
+    public static Diagnosis Of(Qwen3ForCausalLM model, StudyContext ctx, ulong seed, Diagnosis? start = null)
     {
         var enc = ctx.Encoder;
         var test = ctx.EvalExamples;
@@ -65,6 +80,8 @@ public sealed record Diagnosis(
             Acc(greedy.Completions), Acc(greedySft.Completions), Acc(rl.Completions), rl.FormatErrorRate, labelled.Count == 0 ? 0 : Acc(labelled),
             ByRule(rl, test), ByRule(trainRl, train),
             test.GroupBy(e => e.Source).ToDictionary(g => g.Key, g => g.Count() / (double)test.Count),
-            LabelProbe.CeByRoleOf(model, enc, ctx.SftTest, ctx.Preset.Sft.MaxLength));
+            LabelProbe.CeByRoleOf(model, enc, ctx.SftTest, ctx.Preset.Sft.MaxLength),
+            rl.Completions, start is null ? null
+                : BorrowedThinking.RobustMean1(model, ctx, start.RlCompletions.Where(c => c.Sample < side).ToList(), ctx.Sampling with { Seed = Seeds.DiagnosisView(seed, 3) }));
     }
 }

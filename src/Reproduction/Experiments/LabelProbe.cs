@@ -20,7 +20,8 @@ public sealed record LabelBelief(double[] PTrue, double Auc, double LabelCe)
 }
 
 /// <summary>The SFT cross-entropy split by token role: template and think tokens, the label, the end token (nats per completion token of the whole split, so the parts add up to the total).</summary>
-public sealed record CeByRole(double Template, double Label, double End)
+/// <param name="PerExample">Each example's share of <see cref="Total"/>: its summed NLL over the mean completion length, so their mean is the total.</param>
+public sealed record CeByRole(double Template, double Label, double End, IReadOnlyList<double> PerExample)
 {
     public double Total => Template + Label + End;
 }
@@ -73,7 +74,7 @@ public static class LabelProbe
             return c.Select((_, k) => k == c.Count - 1 ? Role.End : k >= c.Count - 1 - labelLength ? Role.Label : Role.Template).ToArray();
         }).ToArray();
         var split = CeSplit(model, encoder, examples, roles, maxLength);
-        return new CeByRole(split.Template, split.Label, split.End);
+        return new CeByRole(split.Template, split.Label, split.End, split.PerExample);
     }
 
     public static string RlAnswer(ColaTaskEncoder encoder, string thought, int label) =>
@@ -93,12 +94,13 @@ public static class LabelProbe
             return own.Select((_, k) => k < shared ? Role.Template : k == own.Length - 1 ? Role.End : Role.Label).ToArray();
         }).ToArray();
 
-    private sealed record Split(double Template, double Label, double End, long Tokens);
+    private sealed record Split(double Template, double Label, double End, long Tokens, double[] PerExample);
 
     private static Split CeSplit(Qwen3ForCausalLM model, ColaTaskEncoder encoder, IReadOnlyList<SftExample> examples, Role[][] roles, int maxLength = 512, int batchSize = 100)
     {
         using var noGrad = torch.no_grad();
         var sums = new double[3];
+        var perExample = new double[examples.Count];
         long tokens = 0;
         for (int start = 0; start < examples.Count; start += batchSize)
         {
@@ -118,11 +120,13 @@ public static class LabelProbe
                     if (!mask[t]) continue;
                     var role = roles[start + k][j++];
                     sums[(int)role] -= row[t];
+                    perExample[start + k] -= row[t];
                     tokens++;
                 }
             }
         }
-        return new Split(sums[0] / tokens, sums[1] / tokens, sums[2] / tokens, tokens);
+        double meanLength = tokens / (double)Math.Max(1, examples.Count);
+        return new Split(sums[0] / tokens, sums[1] / tokens, sums[2] / tokens, tokens, perExample.Select(x => x / meanLength).ToArray());
     }
 
     /// <summary>The Mann–Whitney AUC: the chance that a random positive scores above a random negative (ties count half).</summary>

@@ -18,7 +18,8 @@ public sealed record MechanismRow(string Id, string What, double Before, double 
 /// completion without a label counts as wrong, so D = 2·Δ(sampled accuracy), split exactly into <b>forgetting</b>
 /// (2·Δ greedy accuracy: the skill itself moved) and <b>calibration</b> (2·(Δ sampled − Δ greedy): the same argmax,
 /// sampled less often). <b>Format</b> is the part of D that vanishes when the model is asked in the prompt format its
-/// SFT data used; <b>no label</b> is what the change in completions that never reach a label costs at the labelled
+/// SFT data used; <b>thinking</b> is the part of D that vanishes when the SFT checkpoint answers after the thinking GRPO
+/// wrote (<see cref="BorrowedThinking"/>), what SFT did to the text before the label; <b>no label</b> is what the change in completions that never reach a label costs at the labelled
 /// accuracy of the RL checkpoint (−2·a·Δν); each <b>rule</b> row is 2·(share of the rule in the test set)·Δ accuracy on it,
 /// and the rule rows add up to D.</para>
 /// <para>SFT-then-RL, with R the change of the SFT-test cross-entropy: the template/think, label and end-token parts of
@@ -39,13 +40,19 @@ public static class Mechanisms
             new("label_only", "label-only mean@1, RL prompt (the label alone)", afterRl.LabelOnlyRl, afterSft.LabelOnlyRl, null),
             new("format", "robust mean@1 asked in the SFT data's prompt format (format: the part of D that vanishes there)",
                 afterRl.RobustSftPrompt, afterSft.RobustSftPrompt, Share(d - (afterSft.RobustSftPrompt - afterRl.RobustSftPrompt))),
+        };
+        if (afterSft.RobustRlAfterStartThinking is { } borrowed)
+            rows.Add(new("thinking", "robust mean@1, RL prompt, answering after the thinking GRPO wrote (thinking: the part of D that vanishes there)",
+                afterRl.RobustRl, borrowed, Share(d - (borrowed - afterRl.RobustRl))));
+        rows.AddRange(
+        [
             new("no_label", "completions that never reach a label", afterRl.NoLabelRate, afterSft.NoLabelRate,
                 Share(-2 * afterRl.LabelledAccuracy * (afterSft.NoLabelRate - afterRl.NoLabelRate))),
             new("forgetting", "greedy accuracy (forgetting: the argmax itself moved)", afterRl.GreedyAccuracy, afterSft.GreedyAccuracy,
                 Share(2 * (afterSft.GreedyAccuracy - afterRl.GreedyAccuracy))),
             new("calibration", "sampled accuracy at T 0.6 (calibration: sampled minus greedy change)", afterRl.SampledAccuracy, afterSft.SampledAccuracy,
                 Share(2 * ((afterSft.SampledAccuracy - afterRl.SampledAccuracy) - (afterSft.GreedyAccuracy - afterRl.GreedyAccuracy)))),
-        };
+        ]);
         foreach (var rule in afterRl.RuleShare.Keys.Order(StringComparer.Ordinal))
         {
             double share = afterRl.RuleShare[rule];
@@ -95,8 +102,10 @@ public static class Mechanisms
         {
             var t = s["testbed"]!.AsObject();
             double V(string k) => t[k]?.GetValue<double>() ?? double.NaN;             // null: not a number (JSON has no NaN)
-            md.AppendLine(string.Create(inv, $"| {s["seed"]} | {V("base_greedy_accuracy"):P1} | {V("base_sampled_accuracy"):P1} | {V("base_label_auc"):F3} | {V("rl_gain_mean1_robust"):+0.000;-0.000} | {V("sft_label_ce"):F3} | {V("base_greedy_accuracy_sft_prompt"):P1} → {V("sft_greedy_accuracy_sft_prompt"):P1} | {V("sft_drop_mean1_robust"):+0.000;-0.000} | {V("grpo_ce_rise"):+0.000;-0.000} |"));
+            md.AppendLine(string.Create(inv, $"| {s["seed"]} | {V("base_greedy_accuracy"):P1} | {V("base_sampled_accuracy"):P1} | {V("base_label_auc"):F3} | {V("rl_gain_mean1_robust"):+0.000;-0.000} | {V("sft_label_ce"):F3} | {V("base_greedy_accuracy_sft_prompt"):P1} → {V("sft_greedy_accuracy_sft_prompt"):P1} | {WithInterval(t, "sft_drop_mean1_robust")} | {WithInterval(t, "grpo_ce_rise")} |"));
         }
+        if (seeds.Any(s => s["testbed"]?["grpo_ce_rise_ci95"] is JsonArray))
+            md.AppendLine().AppendLine("The two couplings are measured between the mechanism table's checkpoints, with their 95% interval over the test items (paired: the same prompts or examples before and after).");
         double prior = seeds[0]["testbed"]?["sft_label_prior_entropy"]?.GetValue<double>() ?? double.NaN;
         if (!double.IsNaN(prior)) md.AppendLine().AppendLine(string.Create(inv, $"The entropy of the SFT test labels' prior is {prior:F3} nats (the label CE of a model that knows only how often each label occurs); an SFT that teaches the grammar, not only the format, brings the label CE well below it."));
         md.AppendLine().AppendLine("Each stage's bar, seed by seed (a coupling measured on a stage below its bar says little):").AppendLine();
@@ -108,11 +117,37 @@ public static class Mechanisms
         }
         md.AppendLine();
         md.AppendLine("## Why: the mechanism table").AppendLine();
-        md.AppendLine("RL-then-SFT, the drop of robust mean@1 across SFT (before: end of GRPO; after: end of SFT). Forgetting + calibration = 100%; the held-out rule rows add up to 100%; format is the part of the drop that vanishes when asked in the SFT data's prompt format.").AppendLine();
+        md.AppendLine("RL-then-SFT, the drop of robust mean@1 across SFT (before: end of GRPO; after: end of SFT). Forgetting + calibration = 100%; the held-out rule rows add up to 100%; format is the part of the drop that vanishes when asked in the SFT data's prompt format; thinking is the part that vanishes when the SFT checkpoint answers after the thinking GRPO wrote (what SFT did to the text before the label, not to the label).").AppendLine();
         md.AppendLine(Markdown(seeds.Select(s => FromJson(s[RlThenSft]!.AsArray())).ToList()));
         md.AppendLine("SFT-then-RL, the rise of the SFT-test cross-entropy across GRPO (before: end of SFT; after: end of GRPO), split by token role (the parts add up to the total).").AppendLine();
         md.AppendLine(Markdown(seeds.Select(s => FromJson(s[SftThenRl]!.AsArray())).ToList()));
         return md.ToString();
+    }
+
+    private static string WithInterval(JsonObject testbed, string key)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string value = (testbed[key]?.GetValue<double>() ?? double.NaN).ToString("+0.000;-0.000", inv);
+        return testbed[$"{key}_ci95"] is JsonArray { Count: 2 } ci && ci[0]?.GetValue<double>() is { } lo && ci[1]?.GetValue<double>() is { } hi
+            ? string.Create(inv, $"{value} [{lo:+0.000;-0.000}, {hi:+0.000;-0.000}]") : value;
+    }
+
+    /// <summary>
+    /// One seed's own evidence for a coupling: its change between the two checkpoints of the mechanism table, with the
+    /// 95% interval over the test items (<see cref="PairedChange"/>); null when the run recorded none (written before).
+    /// </summary>
+    public static PairedChange? SeedEvidence(JsonObject mechanisms, string coupling, int seed)
+    {
+        var key = coupling switch
+        {
+            RlThenSft => "sft_drop_mean1_robust",
+            SftThenRl => "grpo_ce_rise",
+            _ => throw new ArgumentOutOfRangeException(nameof(coupling), coupling, $"{RlThenSft} or {SftThenRl}"),
+        };
+        var testbed = (mechanisms["per_seed"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(s => s["seed"]?.GetValue<int>() == seed)?["testbed"];
+        if (testbed?[key]?.GetValue<double>() is not { } change || testbed[$"{key}_ci95"] is not JsonArray { Count: 2 } ci
+            || ci[0]?.GetValue<double>() is not { } low || ci[1]?.GetValue<double>() is not { } high) return null;
+        return new PairedChange(change, low, high, 0);
     }
 
     /// <summary>

@@ -155,6 +155,8 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         int rlStepsB = b.Stages[0].Steps;
         var curvesB = new List<Curve> { new(RobustMetric, sb.Seed, b.Tracker.Robust, rlStepsB), new(StrictMetric, sb.Seed, b.Tracker.Strict, rlStepsB) };
         if (trackAll) curvesB.Add(new Curve(CeMetric, sb.Seed, b.Tracker.Ce, rlStepsB));
+        var drop = PairedChange.Of(bGrpo.RobustRlPerPrompt, bSft.RobustRlPerPrompt);
+        var rise = PairedChange.Of(aSft.Ce.PerExample, aGrpo.Ce.PerExample);
         var mechanisms = new JsonObject
         {
             ["seed"] = sb.Seed,
@@ -162,10 +164,11 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
             {
                 ["base_greedy_accuracy"] = sb.Diagnosis.GreedyAccuracy, ["base_sampled_accuracy"] = sb.Diagnosis.SampledAccuracy, ["base_label_auc"] = sb.Belief.Auc,
                 ["base_mean_p_true"] = sb.Belief.MeanPTrue, ["base_mean1_robust"] = sb.Diagnosis.RobustRl, ["base_greedy_mean1_robust"] = 2 * sb.Diagnosis.GreedyAccuracy - 1,
-                ["rl_gain_mean1_robust"] = bGrpo.RobustRl - sb.Diagnosis.RobustRl, ["sft_drop_mean1_robust"] = bSft.RobustRl - bGrpo.RobustRl,
+                ["rl_gain_mean1_robust"] = bGrpo.RobustRl - sb.Diagnosis.RobustRl, ["sft_drop_mean1_robust"] = drop.Change,
+                ["sft_drop_mean1_robust_ci95"] = new JsonArray(drop.Low, drop.High),
                 ["sft_label_ce"] = aSft.Ce.Label * LabelTokensPerExample(ctx), ["sft_label_prior_entropy"] = LabelPriorEntropy(ctx.SftTestExamples),
                 ["base_greedy_accuracy_sft_prompt"] = sb.Diagnosis.GreedyAccuracySftPrompt, ["sft_greedy_accuracy_sft_prompt"] = aSft.GreedyAccuracySftPrompt,
-                ["grpo_ce_rise"] = aGrpo.Ce.Total - aSft.Ce.Total,
+                ["grpo_ce_rise"] = rise.Change, ["grpo_ce_rise_ci95"] = new JsonArray(rise.Low, rise.High),
             },
             ["checkpoints"] = new JsonObject
             {

@@ -12,7 +12,11 @@ public static class ReportMarkdown
 {
     public const string FileName = "report.md";
 
-    /// <summary>A seed whose coupling moved the metric by less than this in the predicted direction is named as one where it was not seen.</summary>
+    /// <summary>
+    /// A seed is named as one where a coupling was not seen when its paired 95% interval over the test items does not lie
+    /// on the predicted side of zero; for a run folder written before those intervals were recorded, when its curve moved
+    /// the metric by less than this in the predicted direction.
+    /// </summary>
     public const double AbsentBelow = 0.02;
 
     private static readonly Dictionary<string, string> PaperSays = new()
@@ -50,13 +54,22 @@ public static class ReportMarkdown
                           $"to {end} at the end of {p.Stages[^1].Name} (change {change.ToString()}, per seed: " +
                           $"{string.Join(", ", p.CurvesOf(claim.Metric).Select(c => (CurveStatistics.At(c, p.Boundary, CurveStatistics.KeyPoint.EndOfStage2) - CurveStatistics.At(c, p.Boundary, CurveStatistics.KeyPoint.EndOfStage1)).ToString("+0.000;-0.000", inv)))}). " +
                           $"The base model's value is {baseline}; the final value is {(claim.ExpectIncrease ? end.Mean > baseline.Mean ? "above" : "not above" : end.Mean < baseline.Mean ? "below" : "not below")} it.");
-            var absent = p.CurvesOf(claim.Metric).Select(c => (c.Seed, Change: CurveStatistics.At(c, p.Boundary, CurveStatistics.KeyPoint.EndOfStage2) - CurveStatistics.At(c, p.Boundary, CurveStatistics.KeyPoint.EndOfStage1)))
-                .Where(x => (claim.ExpectIncrease ? x.Change : -x.Change) < AbsentBelow).ToList();
+            var coupling = claim.Pipeline == PaperClaim.RlThenSft ? Experiments.Mechanisms.RlThenSft : Experiments.Mechanisms.SftThenRl;
+            var seeds = p.CurvesOf(claim.Metric).Select(c => (c.Seed,
+                Curve: CurveStatistics.At(c, p.Boundary, CurveStatistics.KeyPoint.EndOfStage2) - CurveStatistics.At(c, p.Boundary, CurveStatistics.KeyPoint.EndOfStage1),
+                Paired: run.Mechanisms is { } mech ? Experiments.Mechanisms.SeedEvidence(mech, coupling, c.Seed) : null)).ToList();
+            bool paired = seeds.All(x => x.Paired is not null);
+            string Evidence(Experiments.PairedChange e) => string.Create(inv, $"{e.Change:+0.000;-0.000} [{e.Low:+0.000;-0.000}, {e.High:+0.000;-0.000}]");
+            var absent = paired
+                ? seeds.Where(x => !x.Paired!.Excludes0Towards(claim.ExpectIncrease)).Select(x => (x.Seed, Shown: Evidence(x.Paired!))).ToList()
+                : seeds.Where(x => (claim.ExpectIncrease ? x.Curve : -x.Curve) < AbsentBelow).Select(x => (x.Seed, Shown: x.Curve.ToString("+0.000;-0.000", inv))).ToList();
+            if (paired)
+                md.AppendLine().AppendLine("Seed by seed, between the mechanism table's two checkpoints, with the 95% interval over the test items (paired): " +
+                    $"{string.Join(", ", seeds.Select(x => $"seed {x.Seed} {Evidence(x.Paired!)}"))}; on the predicted side of zero in {seeds.Count - absent.Count} of {seeds.Count} seed{(seeds.Count > 1 ? "s" : "")}.");
             if (absent.Count > 0)
             {
-                var coupling = claim.Pipeline == PaperClaim.RlThenSft ? Experiments.Mechanisms.RlThenSft : Experiments.Mechanisms.SftThenRl;
                 var whys = run.Mechanisms is { } m ? absent.Select(x => Experiments.Mechanisms.WhyAbsent(m, coupling, x.Seed)).OfType<string>().ToList() : [];
-                md.AppendLine().AppendLine($"Not seen in seed{(absent.Count > 1 ? "s" : "")} {string.Join(", ", absent.Select(x => $"{x.Seed} ({x.Change.ToString("+0.000;-0.000", inv)})"))}: " +
+                md.AppendLine().AppendLine($"Not seen in seed{(absent.Count > 1 ? "s" : "")} {string.Join(", ", absent.Select(x => $"{x.Seed} ({x.Shown})"))}: " +
                     "a finding, not noise to tune away." + string.Concat(whys.Select(w => $" {char.ToUpperInvariant(w[0])}{w[1..]}.")) +
                     " The mechanism table below has every row per seed.");
             }

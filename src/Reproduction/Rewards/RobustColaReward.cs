@@ -34,4 +34,11 @@ public sealed class RobustColaReward : IReward
         var matches = LabelWord.Matches(completion);
         return matches.Count == 0 ? null : matches[^1].Value.ToLowerInvariant();
     }
+
+    /// <summary>Where the answer starts: the index of the last label word, the text's length when there is none.</summary>
+    public static int AnswerStart(string completion)
+    {
+        var matches = LabelWord.Matches(completion);
+        return matches.Count == 0 ? completion.Length : matches[^1].Index;
+    }
 }

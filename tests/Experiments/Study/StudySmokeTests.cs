@@ -103,7 +103,7 @@ public sealed class StudySmokeTests(SmokeStudyFixture run) : IClassFixture<Smoke
         foreach (var key in new[] { "base_greedy_accuracy", "base_sampled_accuracy", "base_label_auc", "rl_gain_mean1_robust", "sft_drop_mean1_robust", "sft_label_ce", "grpo_ce_rise" })
             Assert.True(double.IsFinite(seed["testbed"]![key]!.GetValue<double>()), key);
         var drop = Mechanisms.FromJson(seed[Mechanisms.RlThenSft]!.AsArray());
-        Assert.Equal(["robust", "strict", "label_only", "format", "no_label", "forgetting", "calibration"], drop.Take(7).Select(r => r.Id));
+        Assert.Equal(["robust", "strict", "label_only", "format", "thinking", "no_label", "forgetting", "calibration"], drop.Take(8).Select(r => r.Id));
         Assert.Contains(drop, r => r.Id.StartsWith("rule:", StringComparison.Ordinal));
         var rise = Mechanisms.FromJson(seed[Mechanisms.SftThenRl]!.AsArray());
         Assert.Equal(["ce", "ce_template", "ce_label", "ce_end"], rise.Select(r => r.Id));
@@ -111,7 +111,7 @@ public sealed class StudySmokeTests(SmokeStudyFixture run) : IClassFixture<Smoke
     }
 
     [Fact]
-    public void The_mechanism_tables_rise_is_the_headline_rise_measured_on_the_same_SFT_test_split_and_labels()
+    public void The_mechanism_tables_rise_and_each_seeds_paired_evidence_are_the_headline_rise_measured_on_the_same_SFT_test_split_and_labels()
     {
         var ce = run.Report.Pipeline(PaperClaim.SftThenRl).CurvesOf(StudyRunner.CeMetric)[0];
         int boundary = run.Report.Pipeline(PaperClaim.SftThenRl).Stages[0].Steps;
@@ -119,6 +119,10 @@ public sealed class StudySmokeTests(SmokeStudyFixture run) : IClassFixture<Smoke
         var rise = Mechanisms.FromJson(seed[Mechanisms.SftThenRl]!.AsArray()).Single(r => r.Id == "ce");
         Assert.Equal(ce.Points.Single(p => p.Step == boundary).Value, rise.Before, 1e-6);
         Assert.Equal(ce.Points[^1].Value, rise.After, 1e-6);
+        // The seed's paired evidence is the same change, item by item.
+        Assert.Equal(rise.Change, seed["testbed"]!["grpo_ce_rise"]!.GetValue<double>(), 1e-9);
+        var drop = Mechanisms.FromJson(seed[Mechanisms.RlThenSft]!.AsArray()).Single(r => r.Id == "robust");
+        Assert.Equal(drop.Change, seed["testbed"]!["sft_drop_mean1_robust"]!.GetValue<double>(), 1e-9);
     }
 
     [Fact]

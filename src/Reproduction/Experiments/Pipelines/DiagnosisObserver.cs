@@ -3,7 +3,10 @@ using Reproduction.Qwen3;
 
 namespace Reproduction.Experiments.Pipelines;
 
-/// <summary>The checkpoint diagnosis (<see cref="Diagnosis"/>) at every stage end, with the seed's one diagnosis seed.</summary>
+/// <summary>
+/// The checkpoint diagnosis (<see cref="Diagnosis"/>) at every stage end, with the seed's one diagnosis seed; at the end
+/// of a stage that followed a GRPO stage, also after the thinking that GRPO's checkpoint wrote.
+/// </summary>
 public sealed class DiagnosisObserver(StudyContext ctx) : IPipelineObserver
 {
     private readonly ConcurrentDictionary<(string Pipeline, int Seed, int Stage), Diagnosis> _done = new();
@@ -15,7 +18,8 @@ public sealed class DiagnosisObserver(StudyContext ctx) : IPipelineObserver
 
     public void OnStageEnd(PipelineSpec pipeline, int stage, StageResult result, Qwen3ForCausalLM model)
     {
-        _done[(pipeline.Id, pipeline.Seed, stage)] = Diagnosis.Of(model, ctx, SeedOf(pipeline.Seed));
+        var start = stage > 0 && pipeline.Stages[stage - 1] is GrpoStageSpec ? _done[(pipeline.Id, pipeline.Seed, stage - 1)] : null;
+        _done[(pipeline.Id, pipeline.Seed, stage)] = Diagnosis.Of(model, ctx, SeedOf(pipeline.Seed), start);
         ctx.CheckMemory($"diagnosing {pipeline.Id} after {pipeline.Stages[stage].Name} (seed {pipeline.Seed})");
     }
 }

@@ -1,0 +1,25 @@
+using Reproduction.Reporting;
+
+namespace Reproduction.Experiments;
+
+/// <summary>
+/// The change of a mean between two checkpoints measured on the same items (the test prompts, the SFT test examples),
+/// with a two-sided 95% Student-t interval of the mean per-item difference (N − 1 degrees of freedom): one seed's own
+/// evidence that a coupling moved its metric, beyond the noise of evaluating on N items.
+/// </summary>
+public sealed record PairedChange(double Change, double Low, double High, int Items)
+{
+    /// <param name="before">The items' values at the first checkpoint (their mean is the metric there).</param>
+    /// <param name="after">The same items' values at the second, in the same order.</param>
+    public static PairedChange Of(IReadOnlyList<double> before, IReadOnlyList<double> after)
+    {
+        if (before.Count != after.Count) throw new ArgumentException($"{before.Count} items before, {after.Count} after: a paired change needs the same items");
+        if (before.Count < 2) throw new ArgumentException($"{before.Count} item(s): a paired interval needs at least 2");
+        var d = before.Zip(after, (b, a) => a - b).ToArray();
+        var s = CurveStatistics.Of(d);
+        return new PairedChange(s.Mean, s.Low, s.High, d.Length);
+    }
+
+    /// <summary>True when the interval lies wholly on the predicted side of zero.</summary>
+    public bool Excludes0Towards(bool increase) => increase ? Low > 0 : High < 0;
+}
