@@ -16,12 +16,13 @@ namespace Reproduction.Experiments;
 /// Given the diagnosis of the checkpoint a stage started from, also robust mean@1 answering after the thinking that
 /// checkpoint wrote (<see cref="BorrowedThinking"/>).
 /// </summary>
+/// <param name="GreedyRightSftPrompt">Per test prompt, in prompt order: 1 when the greedy answer in the SFT prompt is right (their mean is <see cref="GreedyAccuracySftPrompt"/>).</param>
 public sealed record Diagnosis(
     double RobustRl, double StrictRl, double LabelOnlyRl, double RobustSftPrompt,
     double GreedyAccuracy, double GreedyAccuracySftPrompt, double SampledAccuracy, double NoLabelRate, double LabelledAccuracy,
     IReadOnlyDictionary<string, double> TestAccuracyByRule, IReadOnlyDictionary<string, double> TrainAccuracyByRule,
     IReadOnlyDictionary<string, double> RuleShare, CeByRole Ce,
-    IReadOnlyList<ScoredCompletion> RlCompletions, double? RobustRlAfterStartThinking)
+    IReadOnlyList<ScoredCompletion> RlCompletions, IReadOnlyList<double> GreedyRightSftPrompt, double? RobustRlAfterStartThinking)
 {
     public JsonObject ToJson()
     {
@@ -81,7 +82,8 @@ public sealed record Diagnosis(
             ByRule(rl, test), ByRule(trainRl, train),
             test.GroupBy(e => e.Source).ToDictionary(g => g.Key, g => g.Count() / (double)test.Count),
             LabelProbe.CeByRoleOf(model, enc, ctx.SftTest, ctx.Preset.Sft.MaxLength),
-            rl.Completions, start is null ? null
+            rl.Completions, greedySft.Completions.OrderBy(c => c.PromptIndex).Select(c => c.Rewards["robust_cola"] > 0 ? 1.0 : 0.0).ToList(),
+            start is null ? null
                 : BorrowedThinking.RobustMean1(model, ctx, start.RlCompletions.Where(c => c.Sample < side).ToList(), ctx.Sampling with { Seed = Seeds.DiagnosisView(seed, 3) }));
     }
 }

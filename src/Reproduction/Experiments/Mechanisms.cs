@@ -19,9 +19,9 @@ public sealed record MechanismRow(string Id, string What, double Before, double 
 /// (2·Δ greedy accuracy: the skill itself moved) and <b>calibration</b> (2·(Δ sampled − Δ greedy): the same argmax,
 /// sampled less often). <b>Format</b> is the part of D that vanishes when the model is asked in the prompt format its
 /// SFT data used; <b>thinking</b> is the part of D that vanishes when the SFT checkpoint answers after the thinking GRPO
-/// wrote (<see cref="BorrowedThinking"/>), what SFT did to the text before the label; <b>no label</b> is what the change in completions that never reach a label costs at the labelled
-/// accuracy of the RL checkpoint (−2·a·Δν); each <b>rule</b> row is 2·(share of the rule in the test set)·Δ accuracy on it,
-/// and the rule rows add up to D.</para>
+/// wrote (<see cref="BorrowedThinking"/>), what SFT did to the text before the label; <b>no label</b> is what the change
+/// in completions that never reach a label costs at the labelled accuracy of the RL checkpoint (−2·a·Δν); each
+/// <b>rule</b> row is 2·(share of the rule in the test set)·Δ accuracy on it, and the rule rows add up to D.</para>
 /// <para>SFT-then-RL, with R the change of the SFT-test cross-entropy: the template/think, label and end-token parts of
 /// the CE are per-token shares of the same total, so their changes add up to R.</para>
 /// </summary>
@@ -113,7 +113,7 @@ public static class Mechanisms
         foreach (var bar in TestbedBar.All)
         {
             var failing = seeds.Where(s => !bar.Holds(s["testbed"]!.AsObject())).ToList();
-            md.AppendLine(string.Create(inv, $"| {bar.Statement} | {seeds.Count - failing.Count} of {seeds.Count} | {(failing.Count == 0 ? "—" : string.Join(", ", failing.Select(s => string.Create(inv, $"{s["seed"]} ({bar.Value(s["testbed"]!.AsObject()):+0.000;-0.000})"))))} |"));
+            md.AppendLine(string.Create(inv, $"| {bar.Statement} | {seeds.Count - failing.Count} of {seeds.Count} | {(failing.Count == 0 ? "—" : string.Join(", ", failing.Select(s => $"{s["seed"]} ({bar.Shown(s["testbed"]!.AsObject())})")))} |"));
         }
         md.AppendLine();
         md.AppendLine("## Why: the mechanism table").AppendLine();
@@ -147,7 +147,7 @@ public static class Mechanisms
         var testbed = (mechanisms["per_seed"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(s => s["seed"]?.GetValue<int>() == seed)?["testbed"];
         if (testbed?[key]?.GetValue<double>() is not { } change || testbed[$"{key}_ci95"] is not JsonArray { Count: 2 } ci
             || ci[0]?.GetValue<double>() is not { } low || ci[1]?.GetValue<double>() is not { } high) return null;
-        return new PairedChange(change, low, high, 0);
+        return new PairedChange(change, low, high);
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace Reproduction.Experiments;
 /// with a two-sided 95% Student-t interval of the mean per-item difference (N − 1 degrees of freedom): one seed's own
 /// evidence that a coupling moved its metric, beyond the noise of evaluating on N items.
 /// </summary>
-public sealed record PairedChange(double Change, double Low, double High, int Items)
+public sealed record PairedChange(double Change, double Low, double High)
 {
     /// <param name="before">The items' values at the first checkpoint (their mean is the metric there).</param>
     /// <param name="after">The same items' values at the second, in the same order.</param>
@@ -17,7 +17,7 @@ public sealed record PairedChange(double Change, double Low, double High, int It
         if (before.Count < 2) throw new ArgumentException($"{before.Count} item(s): a paired interval needs at least 2");
         var d = before.Zip(after, (b, a) => a - b).ToArray();
         var s = CurveStatistics.Of(d);
-        return new PairedChange(s.Mean, s.Low, s.High, d.Length);
+        return new PairedChange(s.Mean, s.Low, s.High);
     }
 
     /// <summary>True when the interval lies wholly on the predicted side of zero.</summary>

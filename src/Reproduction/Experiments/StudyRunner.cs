@@ -157,6 +157,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
         if (trackAll) curvesB.Add(new Curve(CeMetric, sb.Seed, b.Tracker.Ce, rlStepsB));
         var drop = PairedChange.Of(bGrpo.RobustRlPerPrompt, bSft.RobustRlPerPrompt);
         var rise = PairedChange.Of(aSft.Ce.PerExample, aGrpo.Ce.PerExample);
+        var keeps = PairedChange.Of(sb.Diagnosis.GreedyRightSftPrompt, aSft.GreedyRightSftPrompt);
         var mechanisms = new JsonObject
         {
             ["seed"] = sb.Seed,
@@ -168,6 +169,7 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
                 ["sft_drop_mean1_robust_ci95"] = new JsonArray(drop.Low, drop.High),
                 ["sft_label_ce"] = aSft.Ce.Label * LabelTokensPerExample(ctx), ["sft_label_prior_entropy"] = LabelPriorEntropy(ctx.SftTestExamples),
                 ["base_greedy_accuracy_sft_prompt"] = sb.Diagnosis.GreedyAccuracySftPrompt, ["sft_greedy_accuracy_sft_prompt"] = aSft.GreedyAccuracySftPrompt,
+                ["sft_greedy_accuracy_sft_prompt_change_ci95"] = new JsonArray(keeps.Low, keeps.High),
                 ["grpo_ce_rise"] = rise.Change, ["grpo_ce_rise_ci95"] = new JsonArray(rise.Low, rise.High),
             },
             ["checkpoints"] = new JsonObject

@@ -10,12 +10,23 @@ namespace Reproduction.Experiments;
 /// <param name="Value">The measured quantity the bar is about, from the testbed block (NaN when a key is missing).</param>
 /// <param name="Bound">The bar for that seed (the same for every seed but the label CE's, which scales with the seed's label prior entropy).</param>
 /// <param name="AtMost">Whether the value must stay at or under the bound (else reach it).</param>
-public sealed record TestbedBar(string Id, string Statement, Func<JsonObject, double> Value, Func<JsonObject, double> Bound, bool AtMost = false)
+/// <param name="IntervalKey">For a value that is a change between two checkpoints, the testbed key of its paired 95% interval over the test items, shown beside a seed that misses the bar.</param>
+public sealed record TestbedBar(string Id, string Statement, Func<JsonObject, double> Value, Func<JsonObject, double> Bound, bool AtMost = false, string? IntervalKey = null)
 {
     public const double MinBaseGreedyAccuracy = 0.80, MinSamplingGap = 0.25, MinRlGain = 0.20, MaxLabelCeShareOfPrior = 0.8;
 
     /// <summary>Whether the seed clears the bar (false when a measurement is missing: NaN compares false).</summary>
     public bool Holds(JsonObject testbed) => AtMost ? Value(testbed) <= Bound(testbed) : Value(testbed) >= Bound(testbed);
+
+    /// <summary>How a seed's value reads in the bar table: signed, with its paired interval when the bar has one and the seed recorded it.</summary>
+    public string Shown(JsonObject testbed)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        string value = Value(testbed).ToString("+0.000;-0.000", inv);
+        return IntervalKey is not null && testbed[IntervalKey] is JsonArray { Count: 2 } ci && ci[0] is JsonValue lo && ci[1] is JsonValue hi
+            && lo.TryGetValue<double>(out var low) && hi.TryGetValue<double>(out var high)
+            ? string.Create(inv, $"{value} [{low:+0.000;-0.000}, {high:+0.000;-0.000}]") : value;
+    }
 
     private static double Get(JsonObject t, string key) => t[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d : double.NaN;
 
@@ -30,6 +41,7 @@ public sealed record TestbedBar(string Id, string Statement, Func<JsonObject, do
         new("sft-teaches", $"SFT label CE at most {MaxLabelCeShareOfPrior} × the label prior's entropy (SFT teaches the grammar, not only the format)",
             t => Get(t, "sft_label_ce"), t => MaxLabelCeShareOfPrior * Get(t, "sft_label_prior_entropy"), AtMost: true),
         new("sft-keeps", "SFT keeps or raises the base's greedy accuracy in the SFT prompt",
-            t => Get(t, "sft_greedy_accuracy_sft_prompt") - Get(t, "base_greedy_accuracy_sft_prompt"), _ => 0),
+            t => Get(t, "sft_greedy_accuracy_sft_prompt") - Get(t, "base_greedy_accuracy_sft_prompt"), _ => 0,
+            IntervalKey: "sft_greedy_accuracy_sft_prompt_change_ci95"),
     ];
 }

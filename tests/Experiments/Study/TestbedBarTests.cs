@@ -62,4 +62,15 @@ public sealed class TestbedBarTests
         Assert.Contains("| SFT keeps or raises the base's greedy accuracy in the SFT prompt | 1 of 2 | 15 (-0.037) |", md);
         Assert.Contains("| RL gain at least +0.20 robust mean@1 | 2 of 2 | — |", md);
     }
+
+    [Fact]
+    public void A_seed_that_misses_the_SFT_keeps_bar_is_shown_with_the_paired_interval_of_its_fall()
+    {
+        var t = With("sft_greedy_accuracy_sft_prompt", 0.84);
+        t["sft_greedy_accuracy_sft_prompt_change_ci95"] = new JsonArray(-0.016, 0.002);
+        var keeps = TestbedBar.All.Single(b => b.Id == "sft-keeps");
+        Assert.False(keeps.Holds(t));                                                  // the bar is the point value; the interval is for the reader
+        Assert.Equal("-0.007 [-0.016, +0.002]", keeps.Shown(t));
+        Assert.Equal("+0.170", TestbedBar.All.Single(b => b.Id == "rl-gain").Shown(With("rl_gain_mean1_robust", 0.17)));
+    }
 }
