@@ -1,5 +1,4 @@
 using Reproduction.Evaluation;
-using Reproduction.Grpo;
 using Reproduction.Qwen3;
 using Reproduction.Rewards;
 using Reproduction.Sampling;
@@ -27,13 +26,9 @@ public static class BorrowedThinking
     {
         if (written.Count == 0) throw new ReproException("borrowed thinking: no completions to borrow from");
         var enc = ctx.Encoder;
-        var test = ctx.EvalExamples;
+        var rlPrompts = ctx.EvalExamples.Select(enc.Rl).ToList();
         var cuts = written.Select(c => Cut(c, enc.Decode, enc.StopIds)).ToList();
-        var prompts = written.Zip(cuts, (c, cut) =>
-        {
-            var rl = enc.Rl(test[c.PromptIndex]);
-            return new GrpoPrompt([.. rl.PromptIds, .. cut.Ids], rl.Label);
-        }).ToList();
+        var prompts = written.Zip(cuts, (c, cut) => rlPrompts[c.PromptIndex] with { PromptIds = [.. rlPrompts[c.PromptIndex].PromptIds, .. cut.Ids] }).ToList();
         var robust = new RobustColaReward();
         var answered = RewardEvaluation.Evaluate(model, prompts, enc.Decode, [robust], sampling, 1, ctx.Preset.Eval.BatchSize);
         return answered.Completions.Average(c =>

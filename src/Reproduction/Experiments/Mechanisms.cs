@@ -126,10 +126,8 @@ public static class Mechanisms
 
     private static string WithInterval(JsonObject testbed, string key)
     {
-        var inv = CultureInfo.InvariantCulture;
-        string value = (testbed[key]?.GetValue<double>() ?? double.NaN).ToString("+0.000;-0.000", inv);
-        return testbed[$"{key}_ci95"] is JsonArray { Count: 2 } ci && ci[0]?.GetValue<double>() is { } lo && ci[1]?.GetValue<double>() is { } hi
-            ? string.Create(inv, $"{value} [{lo:+0.000;-0.000}, {hi:+0.000;-0.000}]") : value;
+        double value = testbed[key]?.GetValue<double>() ?? double.NaN;
+        return PairedChange.Read(value, testbed[$"{key}_ci95"])?.ToString() ?? value.ToString("+0.000;-0.000", CultureInfo.InvariantCulture);
     }
 
     /// <summary>
@@ -145,9 +143,7 @@ public static class Mechanisms
             _ => throw new ArgumentOutOfRangeException(nameof(coupling), coupling, $"{RlThenSft} or {SftThenRl}"),
         };
         var testbed = (mechanisms["per_seed"] as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(s => s["seed"]?.GetValue<int>() == seed)?["testbed"];
-        if (testbed?[key]?.GetValue<double>() is not { } change || testbed[$"{key}_ci95"] is not JsonArray { Count: 2 } ci
-            || ci[0]?.GetValue<double>() is not { } low || ci[1]?.GetValue<double>() is not { } high) return null;
-        return new PairedChange(change, low, high);
+        return testbed?[key]?.GetValue<double>() is { } change ? PairedChange.Read(change, testbed[$"{key}_ci95"]) : null;
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Reproduction.Reporting;
 
 namespace Reproduction.Experiments;
@@ -22,4 +24,15 @@ public sealed record PairedChange(double Change, double Low, double High)
 
     /// <summary>True when the interval lies wholly on the predicted side of zero.</summary>
     public bool Excludes0Towards(bool increase) => increase ? Low > 0 : High < 0;
+
+    /// <summary>The interval as report.json keeps it: [low, high].</summary>
+    public JsonArray IntervalJson() => new(Low, High);
+
+    /// <summary>A change with the interval report.json kept for it; null when <paramref name="interval"/> is not a [low, high] pair of numbers (a run written before intervals were recorded).</summary>
+    public static PairedChange? Read(double change, JsonNode? interval) =>
+        interval is JsonArray { Count: 2 } ci && ci[0] is JsonValue lo && ci[1] is JsonValue hi && lo.TryGetValue<double>(out var low) && hi.TryGetValue<double>(out var high)
+            ? new PairedChange(change, low, high) : null;
+
+    /// <summary>"+0.033 [+0.019, +0.048]": the change and its interval, signed.</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Change:+0.000;-0.000} [{Low:+0.000;-0.000}, {High:+0.000;-0.000}]");
 }

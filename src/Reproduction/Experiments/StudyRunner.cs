@@ -166,11 +166,11 @@ public sealed class StudyRunner(StudyPreset preset, string outDir, IReadOnlyList
                 ["base_greedy_accuracy"] = sb.Diagnosis.GreedyAccuracy, ["base_sampled_accuracy"] = sb.Diagnosis.SampledAccuracy, ["base_label_auc"] = sb.Belief.Auc,
                 ["base_mean_p_true"] = sb.Belief.MeanPTrue, ["base_mean1_robust"] = sb.Diagnosis.RobustRl, ["base_greedy_mean1_robust"] = 2 * sb.Diagnosis.GreedyAccuracy - 1,
                 ["rl_gain_mean1_robust"] = bGrpo.RobustRl - sb.Diagnosis.RobustRl, ["sft_drop_mean1_robust"] = drop.Change,
-                ["sft_drop_mean1_robust_ci95"] = new JsonArray(drop.Low, drop.High),
+                ["sft_drop_mean1_robust_ci95"] = drop.IntervalJson(),
                 ["sft_label_ce"] = aSft.Ce.Label * LabelTokensPerExample(ctx), ["sft_label_prior_entropy"] = LabelPriorEntropy(ctx.SftTestExamples),
                 ["base_greedy_accuracy_sft_prompt"] = sb.Diagnosis.GreedyAccuracySftPrompt, ["sft_greedy_accuracy_sft_prompt"] = aSft.GreedyAccuracySftPrompt,
-                ["sft_greedy_accuracy_sft_prompt_change_ci95"] = new JsonArray(keeps.Low, keeps.High),
-                ["grpo_ce_rise"] = rise.Change, ["grpo_ce_rise_ci95"] = new JsonArray(rise.Low, rise.High),
+                ["sft_greedy_accuracy_sft_prompt_change_ci95"] = keeps.IntervalJson(),
+                ["grpo_ce_rise"] = rise.Change, ["grpo_ce_rise_ci95"] = rise.IntervalJson(),
             },
             ["checkpoints"] = new JsonObject
             {

@@ -21,11 +21,9 @@ public sealed record TestbedBar(string Id, string Statement, Func<JsonObject, do
     /// <summary>How a seed's value reads in the bar table: signed, with its paired interval when the bar has one and the seed recorded it.</summary>
     public string Shown(JsonObject testbed)
     {
-        var inv = System.Globalization.CultureInfo.InvariantCulture;
-        string value = Value(testbed).ToString("+0.000;-0.000", inv);
-        return IntervalKey is not null && testbed[IntervalKey] is JsonArray { Count: 2 } ci && ci[0] is JsonValue lo && ci[1] is JsonValue hi
-            && lo.TryGetValue<double>(out var low) && hi.TryGetValue<double>(out var high)
-            ? string.Create(inv, $"{value} [{low:+0.000;-0.000}, {high:+0.000;-0.000}]") : value;
+        double value = Value(testbed);
+        return (IntervalKey is null ? null : PairedChange.Read(value, testbed[IntervalKey]))?.ToString()
+            ?? value.ToString("+0.000;-0.000", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static double Get(JsonObject t, string key) => t[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d : double.NaN;

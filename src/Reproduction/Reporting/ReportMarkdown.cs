@@ -59,13 +59,12 @@ public static class ReportMarkdown
                 Curve: CurveStatistics.At(c, p.Boundary, CurveStatistics.KeyPoint.EndOfStage2) - CurveStatistics.At(c, p.Boundary, CurveStatistics.KeyPoint.EndOfStage1),
                 Paired: run.Mechanisms is { } mech ? Experiments.Mechanisms.SeedEvidence(mech, coupling, c.Seed) : null)).ToList();
             bool paired = seeds.All(x => x.Paired is not null);
-            string Evidence(Experiments.PairedChange e) => string.Create(inv, $"{e.Change:+0.000;-0.000} [{e.Low:+0.000;-0.000}, {e.High:+0.000;-0.000}]");
             var absent = paired
-                ? seeds.Where(x => !x.Paired!.Excludes0Towards(claim.ExpectIncrease)).Select(x => (x.Seed, Shown: Evidence(x.Paired!))).ToList()
+                ? seeds.Where(x => !x.Paired!.Excludes0Towards(claim.ExpectIncrease)).Select(x => (x.Seed, Shown: x.Paired!.ToString())).ToList()
                 : seeds.Where(x => (claim.ExpectIncrease ? x.Curve : -x.Curve) < AbsentBelow).Select(x => (x.Seed, Shown: x.Curve.ToString("+0.000;-0.000", inv))).ToList();
             if (paired)
                 md.AppendLine().AppendLine("Seed by seed, between the mechanism table's two checkpoints, with the 95% interval over the test items (paired): " +
-                    $"{string.Join(", ", seeds.Select(x => $"seed {x.Seed} {Evidence(x.Paired!)}"))}; on the predicted side of zero in {seeds.Count - absent.Count} of {seeds.Count} seed{(seeds.Count > 1 ? "s" : "")}.");
+                    $"{string.Join(", ", seeds.Select(x => $"seed {x.Seed} {x.Paired}"))}; on the predicted side of zero in {seeds.Count - absent.Count} of {seeds.Count} seed{(seeds.Count > 1 ? "s" : "")}.");
             if (absent.Count > 0)
             {
                 var whys = run.Mechanisms is { } m ? absent.Select(x => Experiments.Mechanisms.WhyAbsent(m, coupling, x.Seed)).OfType<string>().ToList() : [];
