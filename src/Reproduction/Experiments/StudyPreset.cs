@@ -106,6 +106,7 @@ public sealed record BaseSpec
             for (int i = 0; i < phases.Count; i++)
             {
                 var p = phases[i];
+                if (p is null) throw new ReproException($"{where}: {name}[{i}]: must be a phase object, got null");
                 Require(p.Steps > 0, $"{name}[{i}].steps", $"must be positive, got {p.Steps}");
                 Require(p.LearningRate > 0 && double.IsFinite(p.LearningRate), $"{name}[{i}].learning_rate", $"must be positive, got {p.LearningRate}");
                 Require(p.BatchSize > 0, $"{name}[{i}].batch_size", $"must be positive, got {p.BatchSize}");

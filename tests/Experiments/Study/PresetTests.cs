@@ -68,6 +68,15 @@ public sealed class PresetTests
     }
 
     [Theory]
+    [InlineData("{ \"phases\": [null] }", "base: phases[0]: must be a phase object, got null")]
+    [InlineData("{ \"phases\": [{ \"name\": \"skill\", \"steps\": 10, \"learning_rate\": 0.001, \"batch_size\": 8 }], \"extension\": { \"until_probe_auc\": 0.9, \"phases\": [null] } }",
+        "base: extension.phases[0]: must be a phase object, got null")]
+    public void A_base_recipe_with_a_null_phase_is_refused_naming_the_file_and_the_phase(string recipe, string problem)
+    {
+        Assert.Contains(problem, Refused($$"""{ "name": "bad", "base": {{recipe}} }"""));
+    }
+
+    [Theory]
     [InlineData("{ \"max_steps\": 60, \"plateau_tolerance\": 0.02 }", "plateau_tolerance: given without plateau_window")]
     [InlineData("{ \"max_steps\": 60, \"min_steps\": 30 }", "min_steps: given without plateau_window")]
     [InlineData("{ \"max_steps\": 60, \"plateau_window\": 0 }", "plateau_window: must be ≥ 1")]
