@@ -167,8 +167,8 @@ public static class Mechanisms
                 return null;
             var why = string.Create(inv, $"in seed {seed} the RL-prompt greedy accuracy went {g0:P1} (base) → {g1:P1} (end of GRPO) → {g2:P1} (end of SFT), the sampled accuracy {s0:P1} → {s1:P1} → {s2:P1}");
             if (g2 > g1)
-                why += (g1 < g0 ? "; GRPO raised the sampled reward while its argmax fell below the base's on some sentences, and" : "; GRPO ended with")
-                     + " SFT taught the grammar better than GRPO had left it, so there was no sharper policy for SFT to pull back (Theorem 4.1's proof starts from a local maximiser of the reward)";
+                why += (g1 < g0 ? "; GRPO raised the sampled reward while its argmax fell below the base's on some sentences, and SFT" : "; SFT")
+                     + " taught the grammar better than GRPO had left it, so there was no sharper policy for SFT to pull back (Theorem 4.1's proof starts from a local maximiser of the reward)";
             return why;
         }
         if (coupling == SftThenRl)
