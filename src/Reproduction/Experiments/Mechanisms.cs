@@ -124,11 +124,8 @@ public static class Mechanisms
         return md.ToString();
     }
 
-    private static string WithInterval(JsonObject testbed, string key)
-    {
-        double value = testbed[key]?.GetValue<double>() ?? double.NaN;
-        return PairedChange.Read(value, testbed[$"{key}_ci95"])?.ToString() ?? value.ToString("+0.000;-0.000", CultureInfo.InvariantCulture);
-    }
+    private static string WithInterval(JsonObject testbed, string key) =>
+        PairedChange.Shown(testbed[key]?.GetValue<double>() ?? double.NaN, testbed[$"{key}_ci95"]);
 
     /// <summary>
     /// One seed's own evidence for a coupling: its change between the two checkpoints of the mechanism table, with the

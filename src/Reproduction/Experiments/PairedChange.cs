@@ -33,6 +33,10 @@ public sealed record PairedChange(double Change, double Low, double High)
         interval is JsonArray { Count: 2 } ci && ci[0] is JsonValue lo && ci[1] is JsonValue hi && lo.TryGetValue<double>(out var low) && hi.TryGetValue<double>(out var high)
             ? new PairedChange(change, low, high) : null;
 
+    /// <summary>A recorded change as the report shows it: with the interval report.json kept for it, else signed alone.</summary>
+    public static string Shown(double change, JsonNode? interval) =>
+        Read(change, interval)?.ToString() ?? change.ToString("+0.000;-0.000", CultureInfo.InvariantCulture);
+
     /// <summary>"+0.033 [+0.019, +0.048]": the change and its interval, signed.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Change:+0.000;-0.000} [{Low:+0.000;-0.000}, {High:+0.000;-0.000}]");
 }

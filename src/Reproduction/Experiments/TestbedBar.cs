@@ -19,12 +19,7 @@ public sealed record TestbedBar(string Id, string Statement, Func<JsonObject, do
     public bool Holds(JsonObject testbed) => AtMost ? Value(testbed) <= Bound(testbed) : Value(testbed) >= Bound(testbed);
 
     /// <summary>How a seed's value reads in the bar table: signed, with its paired interval when the bar has one and the seed recorded it.</summary>
-    public string Shown(JsonObject testbed)
-    {
-        double value = Value(testbed);
-        return (IntervalKey is null ? null : PairedChange.Read(value, testbed[IntervalKey]))?.ToString()
-            ?? value.ToString("+0.000;-0.000", System.Globalization.CultureInfo.InvariantCulture);
-    }
+    public string Shown(JsonObject testbed) => PairedChange.Shown(Value(testbed), IntervalKey is null ? null : testbed[IntervalKey]);
 
     private static double Get(JsonObject t, string key) => t[key] is JsonValue v && v.TryGetValue<double>(out var d) ? d : double.NaN;
 
